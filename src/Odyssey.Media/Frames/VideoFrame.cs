@@ -1,0 +1,158 @@
+namespace Odyssey.Media;
+
+/// <summary>
+/// One raw video picture in pooled, pinned memory, reference counted. Rented from a
+/// <see cref="VideoFramePool"/> with one reference; the last <see cref="Release"/> returns it.
+/// Planes are stride-aware: a row may be longer than its pixels (<see cref="GetStride"/>).
+/// </summary>
+public sealed class VideoFrame : IRefCounted
+{
+    private readonly VideoFramePool _pool;
+    private readonly byte[] _buffer;
+    private readonly int[] _offsets = new int[3];
+    private readonly int[] _strides = new int[3];
+    private int _references;
+
+    internal VideoFrame(VideoFramePool pool, FrameShape shape, byte[] buffer)
+    {
+        _pool = pool;
+        _buffer = buffer;
+        Shape = shape;
+        var offset = 0;
+        for (var plane = 0; plane < shape.PlaneCount; plane++)
+        {
+            _offsets[plane] = offset;
+            _strides[plane] = shape.Stride(plane);
+            offset += _strides[plane] * PixelFormats.PlaneHeight(shape.Format, plane, shape.Height);
+        }
+    }
+
+    internal FrameShape Shape { get; }
+
+    /// <summary>Width in pixels.</summary>
+    public int Width => Shape.Width;
+
+    /// <summary>Height in pixels.</summary>
+    public int Height => Shape.Height;
+
+    /// <summary>Pixel layout.</summary>
+    public PixelFormat Format => Shape.Format;
+
+    /// <summary>Number of planes of <see cref="Format"/>.</summary>
+    public int PlaneCount => Shape.PlaneCount;
+
+    /// <summary>Sequence number given by the source: lets sinks and tests see order and loss.</summary>
+    public long Index { get; set; }
+
+    /// <summary>Presentation timestamp, relative to the stream's start.</summary>
+    public TimeSpan Pts { get; set; }
+
+    /// <summary>Wall-clock time at which the picture was captured or produced.</summary>
+    public DateTimeOffset CaptureTime { get; set; }
+
+    /// <summary>Current number of owners; 0 means the frame is back in its pool.</summary>
+    public int ReferenceCount => Volatile.Read(ref _references);
+
+    /// <summary>Bytes from one row to the next in <paramref name="plane"/>.</summary>
+    public int GetStride(int plane)
+    {
+        CheckPlane(plane);
+        return _strides[plane];
+    }
+
+    /// <summary>The whole of <paramref name="plane"/>, stride padding included.</summary>
+    public Span<byte> GetPlane(int plane)
+    {
+        CheckPlane(plane);
+        return _buffer.AsSpan(_offsets[plane], _strides[plane] * PixelFormats.PlaneHeight(Format, plane, Height));
+    }
+
+    /// <summary>One row of <paramref name="plane"/>, pixels only.</summary>
+    public Span<byte> GetRow(int plane, int row)
+    {
+        CheckPlane(plane);
+        return _buffer.AsSpan(_offsets[plane] + (row * _strides[plane]), PixelFormats.RowBytes(Format, plane, Width));
+    }
+
+    /// <summary>
+    /// Address of <paramref name="plane"/>'s first byte. The buffer lives on the pinned object heap,
+    /// so the address is stable for as long as the caller holds a reference.
+    /// </summary>
+    public unsafe nint GetPlanePointer(int plane)
+    {
+        CheckPlane(plane);
+        fixed (byte* start = &_buffer[_offsets[plane]])
+        {
+            return (nint)start;
+        }
+    }
+
+    /// <summary>Copies pixels, index and timestamps from <paramref name="source"/>, which must have the same shape.</summary>
+    public void CopyFrom(VideoFrame source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Width != Width || source.Height != Height || source.Format != Format)
+        {
+            throw new ArgumentException($"cannot copy a {source.Width}x{source.Height} {source.Format} frame into a {Width}x{Height} {Format} frame", nameof(source));
+        }
+
+        for (var plane = 0; plane < PlaneCount; plane++)
+        {
+            var rows = PixelFormats.PlaneHeight(Format, plane, Height);
+            for (var row = 0; row < rows; row++)
+            {
+                source.GetRow(plane, row).CopyTo(GetRow(plane, row));
+            }
+        }
+
+        CopyMetadataFrom(source);
+    }
+
+    /// <summary>Copies index and timestamps (not pixels) from <paramref name="source"/>.</summary>
+    public void CopyMetadataFrom(VideoFrame source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Index = source.Index;
+        Pts = source.Pts;
+        CaptureTime = source.CaptureTime;
+    }
+
+    /// <inheritdoc />
+    public void AddRef()
+    {
+        if (Interlocked.Increment(ref _references) <= 1)
+        {
+            throw new InvalidOperationException("AddRef on a video frame that was already returned to its pool");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            _pool.Return(this);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException("video frame released more times than it was referenced");
+        }
+    }
+
+    internal void Revive()
+    {
+        Volatile.Write(ref _references, 1);
+        Index = 0;
+        Pts = TimeSpan.Zero;
+        CaptureTime = default;
+    }
+
+    private void CheckPlane(int plane)
+    {
+        if ((uint)plane >= (uint)PlaneCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(plane), plane, $"{Format} has {PlaneCount} plane(s)");
+        }
+    }
+}

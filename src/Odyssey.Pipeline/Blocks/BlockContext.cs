@@ -1,0 +1,25 @@
+using Odyssey.Media;
+
+namespace Odyssey.Pipeline;
+
+/// <summary>What a running block gets from the engine: its name, shared services and its ports.</summary>
+public abstract class BlockContext
+{
+    /// <summary>The block's name in the pipeline file.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The pool every block of this pipeline rents frames from.</summary>
+    public abstract VideoFramePool FramePool { get; }
+
+    /// <summary>Directory of the pipeline file: relative paths in options resolve against it.</summary>
+    public abstract string BaseDirectory { get; }
+
+    /// <summary>Input port <paramref name="port"/>, typed as declared.</summary>
+    public abstract IBlockInput<T> GetInput<T>(string port);
+
+    /// <summary>Output port <paramref name="port"/>, typed as declared.</summary>
+    public abstract IBlockOutput<T> GetOutput<T>(string port);
+
+    /// <summary>Resolves a path from an option against <see cref="BaseDirectory"/>.</summary>
+    public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
+}
