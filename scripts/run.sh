@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job. Installs what the project needs (first run only), builds the runner and the sample
+# plugin, then runs odyssey-pipeline with the given arguments — by default the main pipeline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+dotnet build src/Odyssey.Runner -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build samples/Acme.EdgeDensity -c Release -nologo -v quiet -clp:ErrorsOnly
+if [ $# -eq 0 ]; then
+  set -- run pipelines/testpattern-analysis.json
+fi
+exec dotnet src/Odyssey.Runner/bin/Release/net10.0/odyssey-pipeline.dll "$@"

@@ -1,0 +1,181 @@
+using System.Runtime.InteropServices;
+using Odyssey.Pipeline;
+using Odyssey.Pipeline.Blocks;
+using Odyssey.Runner.Output;
+
+namespace Odyssey.Runner;
+
+/// <summary>The odyssey-pipeline command: parses arguments, dispatches, maps outcomes to exit codes.</summary>
+internal static class Cli
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        var commandLine = CommandLine.Parse(args);
+        if (commandLine.Error is not null)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: {commandLine.Error}").ConfigureAwait(false);
+            await stderr.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return commandLine.Command switch
+            {
+                "help" => await WriteAsync(stdout, CommandLine.Usage).ConfigureAwait(false),
+                "blocks" => await ListBlocksAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "validate" => await ValidateAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "graph" => await GraphAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                _ => await RunPipelineAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+            };
+        }
+#pragma warning disable CA1031 // The CLI's last line of defence: any surprise becomes one clear message and exit code 1.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: {(commandLine.Verbose ? e.ToString() : e.Message)}").ConfigureAwait(false);
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
+    private static async Task<int> WriteAsync(TextWriter writer, string text)
+    {
+        await writer.WriteLineAsync(text).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ListBlocksAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        var registry = await CreateRegistryAsync(commandLine, stderr).ConfigureAwait(false);
+        if (registry is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        await stdout.WriteAsync(commandLine.Schema ? PipelineSchema.Generate(registry) : BlockCatalog.Describe(registry)).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ValidateAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        var definition = await LoadAsync(commandLine, stderr).ConfigureAwait(false);
+        if (definition is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        await stdout.WriteLineAsync($"{commandLine.File}: valid ({definition.Blocks.Length} blocks, {definition.Links.Length} links)").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> GraphAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        var definition = await LoadAsync(commandLine, stderr).ConfigureAwait(false);
+        if (definition is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        await stdout.WriteAsync(commandLine.GraphFormat == "dot" ? GraphWriter.Dot(definition) : GraphWriter.Mermaid(definition)).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> RunPipelineAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        var definition = await LoadAsync(commandLine, stderr).ConfigureAwait(false);
+        if (definition is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        using var stop = new CancellationTokenSource();
+        var stopRequests = 0;
+        void RequestStop(PosixSignalContext context)
+        {
+            // First signal: drain and finalise. Second: the user insists; leave now.
+            context.Cancel = true;
+            if (Interlocked.Increment(ref stopRequests) == 1)
+            {
+                stderr.WriteLine("odyssey-pipeline: stopping — draining in-flight frames and finalising sinks (press Ctrl+C again to abort)");
+                stop.Cancel();
+            }
+            else
+            {
+                stderr.WriteLine("odyssey-pipeline: aborted");
+                Environment.Exit(ExitCodes.RuntimeFailure);
+            }
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+
+        var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
+        var live = !commandLine.Plain && !Console.IsErrorRedirected;
+        using var progress = new ProgressReporter(execution, stderr, live, TimeSpan.FromSeconds(commandLine.ProgressInterval));
+        var result = await execution.Completion.ConfigureAwait(false);
+        await progress.DisposeAsync().ConfigureAwait(false);
+
+        await stdout.WriteAsync(SummaryTable.Format(result.Metrics)).ConfigureAwait(false);
+        if (commandLine.MetricsOut is not null)
+        {
+            await MetricsReport.WriteAsync(commandLine.MetricsOut, result).ConfigureAwait(false);
+        }
+
+        if (result.Fault is { } fault)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: {(commandLine.Verbose ? $"block \"{fault.Block}\" failed during {fault.Phase}: {fault.Exception}" : fault.ToString())}").ConfigureAwait(false);
+            return ExitCodes.RuntimeFailure;
+        }
+
+        await stdout.WriteLineAsync(result.Stopped ? "stopped: drained and finalised" : "completed").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<BlockRegistry?> CreateRegistryAsync(CommandLine commandLine, TextWriter stderr)
+    {
+        var registry = BuiltInBlocks.CreateRegistry();
+        foreach (var plugin in commandLine.Plugins)
+        {
+            if (!File.Exists(plugin))
+            {
+                await stderr.WriteLineAsync($"odyssey-pipeline: --plugin {plugin}: no such file").ConfigureAwait(false);
+                return null;
+            }
+
+            try
+            {
+                registry.LoadPlugin(plugin);
+            }
+            catch (Exception e) when (e is BadImageFormatException or FileLoadException or ArgumentException or System.Reflection.ReflectionTypeLoadException)
+            {
+                await stderr.WriteLineAsync($"odyssey-pipeline: --plugin {plugin}: {e.Message}").ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        return registry;
+    }
+
+    private static async Task<PipelineDefinition?> LoadAsync(CommandLine commandLine, TextWriter stderr)
+    {
+        var registry = await CreateRegistryAsync(commandLine, stderr).ConfigureAwait(false);
+        if (registry is null)
+        {
+            return null;
+        }
+
+        var result = PipelineLoader.LoadFile(commandLine.File!, registry, commandLine.Overrides);
+        if (result.IsValid)
+        {
+            return result.Definition;
+        }
+
+        await stderr.WriteLineAsync($"{commandLine.File}: {result.Errors.Length} problem(s)").ConfigureAwait(false);
+        foreach (var error in result.Errors)
+        {
+            await stderr.WriteLineAsync($"  {error}").ConfigureAwait(false);
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+
+namespace Odyssey.Runner;
+
+/// <summary>A parsed command line. Parsing reports the first problem as <see cref="Error"/>; it never throws.</summary>
+internal sealed record CommandLine
+{
+    public string Command { get; init; } = "";
+
+    public string? File { get; init; }
+
+    public ImmutableArray<string> Overrides { get; init; } = [];
+
+    public ImmutableArray<string> Plugins { get; init; } = [];
+
+    public string? MetricsOut { get; init; }
+
+    public string GraphFormat { get; init; } = "mermaid";
+
+    public bool Schema { get; init; }
+
+    public bool Verbose { get; init; }
+
+    /// <summary>Forces plain periodic lines even on a terminal (and the live view off).</summary>
+    public bool Plain { get; init; }
+
+    /// <summary>Seconds between plain progress lines when output is not a terminal.</summary>
+    public double ProgressInterval { get; init; } = DefaultProgressIntervalSeconds;
+
+    public string? Error { get; init; }
+
+    /// <summary>Often enough to see a stall in a CI log, rare enough not to flood it.</summary>
+    public const double DefaultProgressIntervalSeconds = 5;
+
+    public const string Usage = """
+        usage: odyssey-pipeline <command> [options]
+
+        commands:
+          run FILE        run a pipeline until its sources end or Ctrl+C / SIGTERM (which drains and finalises)
+          validate FILE   check a pipeline file and print every problem with its JSON path
+          graph FILE      print the pipeline as a Mermaid (default) or DOT graph
+          blocks          list block types with their ports and options
+
+        options:
+          --set BLOCK.OPTION=VALUE   override an option from the file (repeatable; VALUE is JSON or plain text)
+          --plugin PATH              load custom blocks from an assembly (repeatable)
+          --metrics-out FILE.json    (run) write the final metrics as JSON
+          --plain                    (run) periodic plain progress lines instead of the live table
+          --progress-interval SEC    (run) seconds between plain progress lines (default 5)
+          --format mermaid|dot       (graph) output format
+          --schema                   (blocks) print the JSON Schema of pipeline files instead
+          --verbose                  show stack traces on errors
+
+        exit codes: 0 success, 1 a block failed while running, 2 invalid pipeline or arguments
+        """;
+
+    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph"];
+
+    public static CommandLine Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0)
+        {
+            return new CommandLine { Error = "no command given" };
+        }
+
+        var command = args[0];
+        if (command is "-h" or "--help" or "help")
+        {
+            return new CommandLine { Command = "help" };
+        }
+
+        if (!FileCommands.Contains(command) && command != "blocks")
+        {
+            return new CommandLine { Error = $"unknown command \"{command}\"" };
+        }
+
+        var result = new CommandLine { Command = command };
+        var overrides = ImmutableArray.CreateBuilder<string>();
+        var plugins = ImmutableArray.CreateBuilder<string>();
+        for (var i = 1; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? Value()
+            {
+                return i + 1 < args.Count ? args[++i] : null;
+            }
+
+            switch (arg)
+            {
+                case "--set":
+                    var setting = Value();
+                    if (setting is null || !setting.Contains('=', StringComparison.Ordinal))
+                    {
+                        return new CommandLine { Error = "--set needs BLOCK.OPTION=VALUE" };
+                    }
+
+                    overrides.Add(setting);
+                    break;
+                case "--plugin":
+                    var plugin = Value();
+                    if (plugin is null)
+                    {
+                        return new CommandLine { Error = "--plugin needs a path" };
+                    }
+
+                    plugins.Add(plugin);
+                    break;
+                case "--metrics-out":
+                    var metrics = Value();
+                    if (metrics is null)
+                    {
+                        return new CommandLine { Error = "--metrics-out needs a file path" };
+                    }
+
+                    result = result with { MetricsOut = metrics };
+                    break;
+                case "--format":
+                    var format = Value();
+                    if (format is not ("mermaid" or "dot"))
+                    {
+                        return new CommandLine { Error = "--format must be mermaid or dot" };
+                    }
+
+                    result = result with { GraphFormat = format };
+                    break;
+                case "--progress-interval":
+                    if (!double.TryParse(Value(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+                    {
+                        return new CommandLine { Error = "--progress-interval needs a positive number of seconds" };
+                    }
+
+                    result = result with { ProgressInterval = seconds };
+                    break;
+                case "--schema":
+                    result = result with { Schema = true };
+                    break;
+                case "--plain":
+                    result = result with { Plain = true };
+                    break;
+                case "--verbose" or "-v":
+                    result = result with { Verbose = true };
+                    break;
+                default:
+                    if (arg.StartsWith('-'))
+                    {
+                        return new CommandLine { Error = $"unknown option \"{arg}\" for {command}" };
+                    }
+
+                    if (result.File is not null || !FileCommands.Contains(command))
+                    {
+                        return new CommandLine { Error = $"unexpected argument \"{arg}\"" };
+                    }
+
+                    result = result with { File = arg };
+                    break;
+            }
+        }
+
+        if (FileCommands.Contains(command) && result.File is null)
+        {
+            return new CommandLine { Error = $"{command} needs a pipeline FILE" };
+        }
+
+        return result with { Overrides = overrides.ToImmutable(), Plugins = plugins.ToImmutable() };
+    }
+}

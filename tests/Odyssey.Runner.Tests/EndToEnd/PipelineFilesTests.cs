@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Odyssey.Media;
+using Odyssey.Pipeline.Blocks;
+using OpenCvSharp;
+
+namespace Odyssey.Runner.Tests.EndToEnd;
+
+/// <summary>
+/// Runs the built runner on every pipeline file that ships in pipelines/ and checks what its sinks
+/// wrote, reading the file itself to know what to expect, so a new pipeline file is covered too.
+/// </summary>
+public class PipelineFilesTests
+{
+    public static TheoryData<string> PipelineFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(RunnerProcess.PipelinesDirectory, "*.json").Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFileName(file) != "schema.json")
+            {
+                data.Add(Path.GetFileName(file));
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void PipelinesDirectory_HasTheMainJob()
+    {
+        Assert.Contains("testpattern-analysis.json", PipelineFiles().Cast<object[]>().Select(row => (string)row[0]));
+    }
+
+    [Theory]
+    [MemberData(nameof(PipelineFiles))]
+    public async Task Run_ShippedPipeline_SinksWriteEveryFrame(string fileName)
+    {
+        using var work = new TempDirectory();
+        var file = Path.Combine(RunnerProcess.PipelinesDirectory, fileName);
+        var metricsPath = Path.Combine(work.Path, "metrics.json");
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "run", file, "--plain", "--metrics-out", metricsPath);
+
+        Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
+        Assert.Contains("completed", outcome.StandardOutput, StringComparison.Ordinal);
+        var metrics = JsonNode.Parse(File.ReadAllText(metricsPath))!;
+        Assert.Equal("completed", (string?)metrics["outcome"]);
+
+        var pipeline = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        var blocks = pipeline["blocks"]!.AsObject();
+        var frames = ExpectedFrameCount(blocks);
+        var checkedSinks = 0;
+        foreach (var (name, block) in blocks)
+        {
+            var options = block!["options"];
+            switch ((string?)block["type"])
+            {
+                case "jsonl":
+                    CheckRecords(Path.Combine(work.Path, (string)options!["path"]!), frames);
+                    checkedSinks++;
+                    break;
+                case "mp4":
+                    CheckVideo(Path.Combine(work.Path, (string)options!["path"]!), frames);
+                    checkedSinks++;
+                    break;
+                case "png":
+                    var every = (int?)options!["every"] ?? 1;
+                    CheckStills(Path.Combine(work.Path, (string)options["directory"]!), frames, every, DroppedInto(metrics, name));
+                    checkedSinks++;
+                    break;
+                case "null":
+                    var sinkIn = metrics["blocks"]!.AsArray().Single(b => (string?)b!["name"] == name)!["itemsIn"]!.GetValue<long>();
+                    Assert.Equal(frames, sinkIn + DroppedInto(metrics, name));
+                    checkedSinks++;
+                    break;
+            }
+        }
+
+        Assert.True(checkedSinks > 0, $"{fileName} has no sink this test knows how to check");
+    }
+
+    private static long ExpectedFrameCount(JsonObject blocks)
+    {
+        var source = blocks.Select(pair => pair.Value!).Single(block => (string?)block["type"] == "testpattern");
+        var options = source["options"];
+        var fps = (double?)options?["fps"] ?? 30;
+        if (options?["duration"] is { } duration)
+        {
+            return (long)Math.Round((double)duration * fps);
+        }
+
+        return (long?)options?["frames"] ?? 300;
+    }
+
+    private static long DroppedInto(JsonNode metrics, string block) =>
+        metrics["links"]!.AsArray()
+            .Where(link => ((string)link!["name"]!).EndsWith($"->{block}.in", StringComparison.Ordinal))
+            .Sum(link => link!["dropped"]!.GetValue<long>());
+
+    private static void CheckRecords(string path, long frames)
+    {
+        Assert.True(File.Exists(path), $"{path} was not written");
+        var byBlock = new Dictionary<string, List<long>>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var record = JsonNode.Parse(line)!;
+            var block = (string)record["block"]!;
+            if (!byBlock.TryGetValue(block, out var indices))
+            {
+                byBlock[block] = indices = [];
+            }
+
+            indices.Add((long)record["frame"]!);
+        }
+
+        Assert.NotEmpty(byBlock);
+        foreach (var (block, indices) in byBlock)
+        {
+            // One record per frame per analysis block, in frame order, none lost.
+            Assert.Equal(Enumerable.Range(0, (int)frames).Select(i => (long)i), indices);
+        }
+    }
+
+    private static void CheckVideo(string path, long frames)
+    {
+        Assert.True(File.Exists(path), $"{path} was not written");
+        Assert.False(File.Exists(path + ".partial"), "the partial file was left behind");
+        using var capture = new VideoCapture(path);
+        Assert.True(capture.IsOpened(), $"{path} does not open");
+        using var image = new Mat();
+        var pool = new VideoFramePool();
+        var read = 0L;
+        while (capture.Read(image) && !image.Empty())
+        {
+            var (width, height) = (image.Width, image.Height);
+            var frame = pool.Rent(width, height, PixelFormat.Bgr24);
+            try
+            {
+                for (var row = 0; row < height; row++)
+                {
+                    unsafe
+                    {
+                        new ReadOnlySpan<byte>((void*)image.Ptr(row), width * 3).CopyTo(frame.GetRow(0, row));
+                    }
+                }
+
+                Assert.True(FrameIndexCode.TryRead(frame, out var index), $"frame {read} of {path} has no readable index code");
+                Assert.Equal(read, index);
+            }
+            finally
+            {
+                frame.Release();
+            }
+
+            read++;
+        }
+
+        Assert.Equal(frames, read);
+    }
+
+    private static void CheckStills(string directory, long frames, int every, long dropped)
+    {
+        var files = Directory.GetFiles(directory, "*.png");
+        var expected = (frames + every - 1) / every;
+        Assert.Equal(expected, files.Length + dropped);
+        Assert.DoesNotContain(Directory.GetFiles(directory), f => !f.EndsWith(".png", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            using var image = Cv2.ImRead(file, ImreadModes.Unchanged);
+            Assert.False(image.Empty(), $"{file} does not decode");
+            Assert.True(image.Width > 0 && image.Height > 0);
+        }
+    }
+}

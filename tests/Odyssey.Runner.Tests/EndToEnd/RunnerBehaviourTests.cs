@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Odyssey.Pipeline;
+using Odyssey.Pipeline.Blocks;
+
+namespace Odyssey.Runner.Tests.EndToEnd;
+
+public class RunnerBehaviourTests
+{
+    private static string MainJob => Path.Combine(RunnerProcess.PipelinesDirectory, "testpattern-analysis.json");
+
+    [Fact]
+    public async Task Run_SetOverride_ChangesTheFrameCount()
+    {
+        using var work = new TempDirectory();
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "run", MainJob, "--plain", "--set", "source.frames=12");
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(12, File.ReadAllLines(Path.Combine(work.Path, "out/testpattern-analysis/motion.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task Run_SinkCannotOpenItsFile_ExitsOneNamingTheBlock()
+    {
+        using var work = new TempDirectory();
+        File.WriteAllText(Path.Combine(work.Path, "blocker"), "a file where the sink wants a directory");
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "run", MainJob, "--plain", "--set", "records.path=blocker/motion.jsonl");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("block \"records\" failed", outcome.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", outcome.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_BrokenFile_ExitsTwoWithEveryProblemAndItsPath()
+    {
+        using var work = new TempDirectory();
+        var file = Path.Combine(work.Path, "broken.json");
+        File.WriteAllText(file, """
+            {
+              "blocks": {
+                "source": { "type": "testpattern", "options": { "widht": 320 } },
+                "sink": { "type": "nosuchblock" }
+              },
+              "links": [ "source -> sink" ]
+            }
+            """);
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "validate", file);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("$.blocks.source.options.widht", outcome.StandardError, StringComparison.Ordinal);
+        Assert.Contains("$.blocks.sink.type", outcome.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ShippedMainJob_IsValid()
+    {
+        using var work = new TempDirectory();
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "validate", MainJob);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("valid (7 blocks, 6 links)", outcome.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnknownCommand_ExitsTwoWithUsage()
+    {
+        using var work = new TempDirectory();
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "launch");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("usage: odyssey-pipeline", outcome.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Sigint_DrainsAndFinalisesEverySink()
+    {
+        using var work = new TempDirectory();
+        var metricsPath = Path.Combine(work.Path, "metrics.json");
+        using var process = Process.Start(RunnerProcess.StartInfo(work.Path, "run", MainJob, "--plain", "--progress-interval", "0.2",
+            "--set", "source.frames=0", "--set", "source.realtime=true", "--metrics-out", metricsPath))!;
+        var records = Path.Combine(work.Path, "out/testpattern-analysis/motion.jsonl");
+
+        // Wait until frames are flowing, then interrupt as a user at the terminal would.
+        using var started = new CancellationTokenSource(RunnerProcess.Timeout);
+        while (!File.Exists(records) || new FileInfo(records).Length == 0)
+        {
+            await Task.Delay(100, started.Token);
+        }
+
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(started.Token);
+        }
+
+        var outcome = await RunnerProcess.WaitAsync(process);
+
+        Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
+        Assert.Contains("stopped: drained and finalised", outcome.StandardOutput, StringComparison.Ordinal);
+        var metrics = JsonNode.Parse(File.ReadAllText(metricsPath))!;
+        Assert.Equal("stopped", (string?)metrics["outcome"]);
+        var produced = metrics["blocks"]!.AsArray().Single(b => (string?)b!["name"] == "source")!["itemsOut"]!.GetValue<long>();
+        Assert.True(produced > 0);
+        // Every frame the source produced reached the records: nothing in flight was lost on stop.
+        Assert.Equal(produced, File.ReadAllLines(records).Length);
+        var video = Path.Combine(work.Path, "out/testpattern-analysis/blurred.mp4");
+        Assert.True(File.Exists(video), "the MP4 was not finalised");
+        Assert.False(File.Exists(video + ".partial"));
+        using var capture = new OpenCvSharp.VideoCapture(video);
+        Assert.True(capture.IsOpened());
+        Assert.Equal(produced, (long)capture.Get(OpenCvSharp.VideoCaptureProperties.FrameCount));
+    }
+
+    [Fact]
+    public async Task Graph_MainJob_PrintsMermaidAndDotWithEveryBlock()
+    {
+        using var work = new TempDirectory();
+
+        var mermaid = await RunnerProcess.RunAsync(work.Path, "graph", MainJob);
+        var dot = await RunnerProcess.RunAsync(work.Path, "graph", MainJob, "--format", "dot");
+
+        Assert.Equal(0, mermaid.ExitCode);
+        Assert.StartsWith("flowchart LR", mermaid.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(0, dot.ExitCode);
+        Assert.StartsWith("digraph pipeline {", dot.StandardOutput, StringComparison.Ordinal);
+        foreach (var block in new[] { "source", "convert", "blur", "motion", "records", "video", "stills" })
+        {
+            Assert.Contains($"b_{block}[", mermaid.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"\"{block}\" [label=", dot.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("\"blur\" -> \"stills\" [label=\"out→in [4]\"]", dot.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Blocks_ListsEveryBuiltInTypeAndTheSchema()
+    {
+        using var work = new TempDirectory();
+
+        var list = await RunnerProcess.RunAsync(work.Path, "blocks");
+        var schema = await RunnerProcess.RunAsync(work.Path, "blocks", "--schema");
+
+        Assert.Equal(0, list.ExitCode);
+        foreach (var block in BuiltInBlocks.CreateRegistry().Blocks)
+        {
+            Assert.Contains(block.TypeName + " (", list.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, schema.ExitCode);
+        Assert.Equal(PipelineSchema.Generate(BuiltInBlocks.CreateRegistry()), schema.StandardOutput);
+    }
+
+    [Fact]
+    public void SchemaFile_MatchesTheRegisteredBlocks()
+    {
+        // Regenerate with: scripts/run.sh blocks --schema > pipelines/schema.json
+        var committed = File.ReadAllText(Path.Combine(RunnerProcess.PipelinesDirectory, "schema.json"));
+
+        Assert.Equal(PipelineSchema.Generate(BuiltInBlocks.CreateRegistry()), committed);
+    }
+}

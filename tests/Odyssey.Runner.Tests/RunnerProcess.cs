@@ -1,0 +1,95 @@
+using System.Diagnostics;
+
+namespace Odyssey.Runner.Tests;
+
+/// <summary>Runs the built odyssey-pipeline executable as a user would, in a working directory of the test's own.</summary>
+internal static class RunnerProcess
+{
+    /// <summary>Generous: a run here takes seconds; this only turns a hang into a failure.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string PipelinesDirectory => Path.Combine(RepositoryRoot, "pipelines");
+
+    public sealed record Outcome(int ExitCode, string StandardOutput, string StandardError);
+
+    public static ProcessStartInfo StartInfo(string workingDirectory, params string[] args)
+    {
+        var runner = Path.Combine(AppContext.BaseDirectory, "odyssey-pipeline.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(runner);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return info;
+    }
+
+    public static async Task<Outcome> RunAsync(string workingDirectory, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workingDirectory, args))!;
+        return await WaitAsync(process);
+    }
+
+    public static async Task<Outcome> WaitAsync(Process process)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"odyssey-pipeline did not finish within {Timeout}: {await stderr}");
+        }
+
+        return new Outcome(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "OdysseyPipeline.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no OdysseyPipeline.sln above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>A fresh directory per test, removed afterwards.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = Directory.CreateTempSubdirectory("odyssey-runner-test-").FullName;
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is not worth failing a test over.
+        }
+    }
+}
