@@ -71,6 +71,13 @@ public sealed class VideoFrame : IRefCounted
     public Span<byte> GetRow(int plane, int row)
     {
         CheckPlane(plane);
+        var rows = PixelFormats.PlaneHeight(Format, plane, Height);
+        if ((uint)row >= (uint)rows)
+        {
+            // Without this check a row past the end silently aliases the next plane's bytes.
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"plane {plane} of a {Width}x{Height} {Format} frame has {rows} rows");
+        }
+
         return _buffer.AsSpan(_offsets[plane] + (row * _strides[plane]), PixelFormats.RowBytes(Format, plane, Width));
     }
 
@@ -120,23 +127,50 @@ public sealed class VideoFrame : IRefCounted
     /// <inheritdoc />
     public void AddRef()
     {
-        if (Interlocked.Increment(ref _references) <= 1)
+        // Compare-and-swap rather than a blind increment: a failed AddRef on a returned frame must leave
+        // the count at 0, or the pooled frame would look alive and a later Release would return it twice.
+        var current = Volatile.Read(ref _references);
+        while (true)
         {
-            throw new InvalidOperationException("AddRef on a video frame that was already returned to its pool");
+            if (current <= 0)
+            {
+                throw new InvalidOperationException("AddRef on a video frame that was already returned to its pool");
+            }
+
+            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
     /// <inheritdoc />
     public void Release()
     {
-        var left = Interlocked.Decrement(ref _references);
-        if (left == 0)
+        // Never go below 0: a stray Release must throw without disturbing the count the pool relies on.
+        var current = Volatile.Read(ref _references);
+        while (true)
+        {
+            if (current <= 0)
+            {
+                throw new InvalidOperationException("video frame released more times than it was referenced");
+            }
+
+            var seen = Interlocked.CompareExchange(ref _references, current - 1, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        if (current == 1)
         {
             _pool.Return(this);
-        }
-        else if (left < 0)
-        {
-            throw new InvalidOperationException("video frame released more times than it was referenced");
         }
     }
 
