@@ -28,6 +28,12 @@ public sealed record BlockMetrics
 
     /// <summary>Failures in the block (0 or 1: the first fault stops the graph).</summary>
     public long Errors { get; init; }
+
+    /// <summary>
+    /// Items bound for this block that it never processed: queued in its internal stages when the run
+    /// aborted, or arriving after a custom block returned without draining its inputs. Each was released.
+    /// </summary>
+    public long ItemsDiscarded { get; init; }
 }
 
 /// <summary>Figures for one link at one moment.</summary>
@@ -50,6 +56,12 @@ public sealed record LinkMetrics
 
     /// <summary>Items dropped by a leaky full mode.</summary>
     public long Dropped { get; init; }
+
+    /// <summary>
+    /// Items that were queued on, or being written to, this link when the run aborted after a fault,
+    /// released unprocessed. Always 0 after a successful or stopped run: those drain.
+    /// </summary>
+    public long Discarded { get; init; }
 }
 
 /// <summary>Every block's and link's figures at one moment.</summary>

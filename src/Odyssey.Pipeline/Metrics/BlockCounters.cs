@@ -1,0 +1,122 @@
+using System.Diagnostics;
+
+namespace Odyssey.Pipeline;
+
+/// <summary>
+/// Live figures of one running block, updated lock-free on the per-item path and read by
+/// <see cref="PipelineExecution.Snapshot"/> and the <see cref="PipelineMeter"/> instruments.
+/// </summary>
+internal sealed class BlockCounters
+{
+    /// <summary>
+    /// The shortest window the rate is measured over: the runner snapshots about once a second, and a
+    /// shorter window would show scheduling noise rather than throughput.
+    /// </summary>
+    private static readonly long RateWindowTicks = Stopwatch.Frequency;
+
+    private readonly PipelineMeter _meter;
+    private readonly KeyValuePair<string, object?> _tag;
+    private readonly Lock _rateLock = new();
+    private readonly long _startTicks = Stopwatch.GetTimestamp();
+    private long _itemsIn;
+    private long _itemsOut;
+    private long _errors;
+    private long _discarded;
+    private long _windowStartTicks;
+    private long _windowStartCount;
+    private double _lastRate = double.NaN;
+
+    public BlockCounters(string name, string type, bool rateCountsInputs, PipelineMeter meter)
+    {
+        Name = name;
+        Type = type;
+        RateCountsInputs = rateCountsInputs;
+        _meter = meter;
+        _tag = new KeyValuePair<string, object?>(PipelineMeter.BlockTag, name);
+        _windowStartTicks = _startTicks;
+    }
+
+    public string Name { get; }
+
+    public string Type { get; }
+
+    /// <summary>True for sinks, whose throughput is what they take in.</summary>
+    public bool RateCountsInputs { get; }
+
+    public LatencyHistogram Processing { get; } = new();
+
+    public KeyValuePair<string, object?> Tag => _tag;
+
+    public long ItemsIn => Interlocked.Read(ref _itemsIn);
+
+    public long ItemsOut => Interlocked.Read(ref _itemsOut);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public long Discarded => Interlocked.Read(ref _discarded);
+
+    public void CountIn() => Interlocked.Increment(ref _itemsIn);
+
+    public void CountOut() => Interlocked.Increment(ref _itemsOut);
+
+    public void CountError() => Interlocked.Increment(ref _errors);
+
+    public void CountDiscarded() => Interlocked.Increment(ref _discarded);
+
+    /// <summary>Records the time one item spent inside the block, from <see cref="Stopwatch.GetTimestamp"/> readings.</summary>
+    public void RecordProcessing(long startTicks)
+    {
+        var elapsed = Stopwatch.GetTimestamp() - startTicks;
+        Processing.Record(elapsed);
+        var instrument = _meter.ProcessingTime;
+        if (instrument.Enabled)
+        {
+            instrument.Record(elapsed * 1000.0 / Stopwatch.Frequency, _tag);
+        }
+    }
+
+    /// <summary>
+    /// Items per second over the window since the previous measurement, once that window is at
+    /// least <see cref="RateWindowTicks"/> long; until then, the previous figure (or the average so far).
+    /// </summary>
+    public double ItemsPerSecond()
+    {
+        var count = RateCountsInputs ? ItemsIn : ItemsOut;
+        var now = Stopwatch.GetTimestamp();
+        lock (_rateLock)
+        {
+            var elapsed = now - _windowStartTicks;
+            if (elapsed >= RateWindowTicks)
+            {
+                _lastRate = (count - _windowStartCount) * (double)Stopwatch.Frequency / elapsed;
+                _windowStartTicks = now;
+                _windowStartCount = count;
+            }
+
+            if (double.IsNaN(_lastRate))
+            {
+                var sinceStart = now - _startTicks;
+                return sinceStart <= 0 ? 0 : count * (double)Stopwatch.Frequency / sinceStart;
+            }
+
+            return _lastRate;
+        }
+    }
+
+    public BlockMetrics ToMetrics()
+    {
+        var toMs = 1000.0 / Stopwatch.Frequency;
+        return new BlockMetrics
+        {
+            Name = Name,
+            Type = Type,
+            ItemsIn = ItemsIn,
+            ItemsOut = ItemsOut,
+            ItemsPerSecond = ItemsPerSecond(),
+            ProcessingP50Ms = Processing.Percentile(0.50) * toMs,
+            ProcessingP99Ms = Processing.Percentile(0.99) * toMs,
+            Errors = Errors,
+            ItemsDiscarded = Discarded,
+        };
+    }
+}
