@@ -95,9 +95,11 @@ internal static class NearNames
         };
     }
 
-    // Levenshtein distance with two rows; names are short, so this is cheap on the cold path.
+    // Edit distance counting a swap of neighbours as one edit ("widht" → "width"), the commonest
+    // typo in hand-written names; three rows, and names are short, so the cold path stays cheap.
     private static int Distance(string a, string b)
     {
+        var twoBack = new int[b.Length + 1];
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
@@ -110,11 +112,17 @@ internal static class NearNames
             current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                var best = Math.Min(previous[j - 1] + cost, Math.Min(previous[j], current[j - 1]) + 1);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    best = Math.Min(best, twoBack[j - 2] + 1);
+                }
+
+                current[j] = best;
             }
 
-            (previous, current) = (current, previous);
+            (twoBack, previous, current) = (previous, current, twoBack);
         }
 
         return previous[b.Length];

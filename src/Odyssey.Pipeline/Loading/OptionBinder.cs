@@ -151,7 +151,7 @@ internal sealed class OptionBinder(PipelineReader reader)
                 return false;
             }
 
-            converted = type == typeof(int) ? (int)number : value.TryGetInt64(out var exact) ? exact : (long)number;
+            converted = type == typeof(int) ? (object)(int)number : value.TryGetInt64(out var exact) ? exact : (long)number;
             return true;
         }
 
@@ -164,7 +164,7 @@ internal sealed class OptionBinder(PipelineReader reader)
                 return false;
             }
 
-            converted = type == typeof(double) ? number : (float)number;
+            converted = type == typeof(double) ? (object)number : (float)number;
             return true;
         }
 
