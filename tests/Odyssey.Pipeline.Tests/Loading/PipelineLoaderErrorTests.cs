@@ -300,6 +300,27 @@ public sealed class PipelineLoaderErrorTests
     }
 
     [Fact]
+    public void Load_EscapedLoneSurrogate_ReportsMalformedJsonAtTheString()
+    {
+        var json = Valid.Replace("\"type\": \"blur\"", "\"type\": \"bl\\uD800ur\"");
+
+        var error = Assert.Single(Load(json).Errors);
+
+        Assert.Equal(new PipelineError("malformed-json", "$.blocks.blur.type", "the string here holds an invalid \\u escape (a lone UTF-16 surrogate)."), error);
+    }
+
+    [Fact]
+    public void Load_LoneSurrogateInText_ReportsMalformedJson()
+    {
+        var json = Valid.Replace("\"type\": \"blur\"", "\"type\": \"bl\uD800ur\"");
+
+        var error = Assert.Single(Load(json).Errors);
+
+        Assert.Equal("malformed-json", error.Rule);
+        Assert.Equal("$", error.Path);
+    }
+
+    [Fact]
     public void Load_InvalidBlockName_ReportsNameAndQuotedPath()
     {
         var json = Valid.Replace("\"out\": { \"type\": \"frameSink\" }", "\"out\": { \"type\": \"frameSink\" }, \"odd name\": { \"type\": \"frameSink\" }");
