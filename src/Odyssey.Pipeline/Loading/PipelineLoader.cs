@@ -13,21 +13,38 @@ public sealed record PipelineLoadResult(PipelineDefinition? Definition, Immutabl
 /// Reads pipeline JSON, loads its plugins into the registry, binds options and checks the whole
 /// graph before anything runs, reporting every problem with its JSON path.
 /// </summary>
+/// <remarks>The format is described in pipelines/README.md. Loading never throws for bad input: every
+/// problem comes back as a <see cref="PipelineError"/>.</remarks>
 public static class PipelineLoader
 {
     /// <summary>Loads a pipeline file; relative paths resolve against its directory.</summary>
     /// <param name="overrides"><c>block.option=value</c> settings applied over the file (the runner's <c>--set</c>).</param>
-    public static PipelineLoadResult LoadFile(string path, BlockRegistry registry, IReadOnlyList<string>? overrides = null) =>
-        throw new NotImplementedException();
+    public static PipelineLoadResult LoadFile(string path, BlockRegistry registry, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(registry);
+        string fullPath;
+        string json;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+            json = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "does not exist." : $"cannot be read: {e.Message}";
+            return new PipelineLoadResult(null, [new PipelineError(PipelineRules.FileNotFound, "$", $"pipeline file \"{path}\" {reason}")]);
+        }
+
+        return Load(json, registry, Path.GetDirectoryName(fullPath)!, overrides);
+    }
 
     /// <summary>Loads pipeline JSON text.</summary>
-    public static PipelineLoadResult Load(string json, BlockRegistry registry, string baseDirectory, IReadOnlyList<string>? overrides = null) =>
-        throw new NotImplementedException();
-}
-
-/// <summary>Writes the JSON Schema of pipeline files for the blocks in a registry.</summary>
-public static class PipelineSchema
-{
-    /// <summary>The schema, as indented JSON text with a trailing newline.</summary>
-    public static string Generate(BlockRegistry registry) => throw new NotImplementedException();
+    public static PipelineLoadResult Load(string json, BlockRegistry registry, string baseDirectory, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(baseDirectory);
+        return new PipelineReader(registry, Path.GetFullPath(baseDirectory)).Read(json, overrides ?? []);
+    }
 }
