@@ -11,7 +11,7 @@ public abstract class BlockContext
     /// <summary>The pool every block of this pipeline rents frames from.</summary>
     public abstract VideoFramePool FramePool { get; }
 
-    /// <summary>Directory of the pipeline file: relative paths in options resolve against it.</summary>
+    /// <summary>The run's working directory: relative paths in options resolve against it.</summary>
     public abstract string BaseDirectory { get; }
 
     /// <summary>Input port <paramref name="port"/>, typed as declared.</summary>

@@ -78,6 +78,6 @@ public sealed record PipelineDefinition
     /// <summary>Plugin assembly paths, resolved to full paths.</summary>
     public ImmutableArray<string> Plugins { get; init; } = [];
 
-    /// <summary>Directory that relative paths in options resolve against.</summary>
+    /// <summary>Directory of the pipeline file: plugin paths resolve against it (option paths resolve against the run's working directory).</summary>
     public required string BaseDirectory { get; init; }
 }

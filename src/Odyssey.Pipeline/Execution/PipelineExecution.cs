@@ -11,6 +11,12 @@ public sealed record PipelineRunOptions
     /// <summary>The pool blocks rent frames from; <see cref="VideoFramePool.Shared"/> when null.</summary>
     public VideoFramePool? FramePool { get; init; }
 
+    /// <summary>
+    /// Directory that relative paths in block options resolve against (<see cref="BlockContext.BaseDirectory"/>);
+    /// the process's current directory when null, as ffmpeg and gst-launch users expect.
+    /// </summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>How transforms with <c>parallelism</c> above 1 run; for the benchmark that compares the two.</summary>
     internal ParallelTransformStrategy ParallelStrategy { get; init; }
 }
@@ -75,6 +81,7 @@ public sealed partial class PipelineExecution
     {
         _definition = definition;
         var pool = options.FramePool ?? VideoFramePool.Shared;
+        var workingDirectory = Path.GetFullPath(options.WorkingDirectory ?? Environment.CurrentDirectory);
         var blocks = new Dictionary<string, BlockDefinition>(StringComparer.Ordinal);
         var counters = new Dictionary<string, BlockCounters>(StringComparer.Ordinal);
         foreach (var block in definition.Blocks)
@@ -129,7 +136,7 @@ public sealed partial class PipelineExecution
                 }
             }
 
-            var context = new EngineBlockContext(block.Name, pool, definition.BaseDirectory, inputs, outputs);
+            var context = new EngineBlockContext(block.Name, pool, workingDirectory, inputs, outputs);
             _counters[i] = blockCounters;
             _runners[i] = CreateRunner(block, context, blockCounters, options.ParallelStrategy);
         }
