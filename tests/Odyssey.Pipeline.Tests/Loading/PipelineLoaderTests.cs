@@ -235,4 +235,23 @@ public sealed class PipelineLoaderTests
         Assert.StartsWith("the links form a cycle: b0 -> b1 -> b2 -> ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith($" -> b{Count - 1} -> b0; data must flow one way, from sources to sinks.", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EnsureValid_InvalidFile_ThrowsWithEveryError()
+    {
+        var result = Load(Valid.Replace("\"src -> blur -> out\"", "\"src -> blur\""));
+
+        var e = Assert.Throws<PipelineValidationException>(() => result.EnsureValid());
+
+        Assert.Equal<PipelineError>(result.Errors, e.Errors);
+        Assert.Equal("$.blocks.out: block \"out\" (frameSink) is not linked to anything.", e.Message);
+    }
+
+    [Fact]
+    public void EnsureValid_ValidFile_ReturnsTheDefinition()
+    {
+        var result = Load(Valid);
+
+        Assert.Same(result.Definition, result.EnsureValid());
+    }
 }
