@@ -32,6 +32,11 @@ internal sealed class LinkReader(PipelineReader reader)
             return _links;
         }
 
+        if (!reader.HasBlocks)
+        {
+            return _links;
+        }
+
         var index = 0;
         foreach (var link in array.EnumerateArray())
         {
