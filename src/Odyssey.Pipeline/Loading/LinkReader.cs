@@ -32,6 +32,11 @@ internal sealed class LinkReader(PipelineReader reader)
             return _links;
         }
 
+        if (!reader.HasBlocks)
+        {
+            return _links;
+        }
+
         var index = 0;
         foreach (var link in array.EnumerateArray())
         {
@@ -297,6 +302,14 @@ internal sealed class LinkReader(PipelineReader reader)
 
     private void CheckConnections()
     {
+        var linkedInputs = new HashSet<PortAddress>();
+        var linkedOutputs = new HashSet<PortAddress>();
+        foreach (var link in _links)
+        {
+            linkedOutputs.Add(link.From);
+            linkedInputs.Add(link.To);
+        }
+
         foreach (var block in reader.Blocks)
         {
             if (!block.Mentioned)
@@ -312,25 +325,13 @@ internal sealed class LinkReader(PipelineReader reader)
 
             foreach (var port in block.Descriptor.Ports)
             {
-                if (port.Required && !IsLinked(new PortAddress(block.Name, port.Name), port.Direction))
+                var linked = port.Direction == PortDirection.Input ? linkedInputs : linkedOutputs;
+                if (port.Required && !linked.Contains(new PortAddress(block.Name, port.Name)))
                 {
                     reader.Add(PipelineRules.UnconnectedPort, block.Path, $"{Word(port.Direction)} \"{port.Name}\" of {block.Label} is not connected.");
                 }
             }
         }
-    }
-
-    private bool IsLinked(PortAddress address, PortDirection direction)
-    {
-        foreach (var link in _links)
-        {
-            if ((direction == PortDirection.Input ? link.To : link.From) == address)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Reports one cycle per strongly connected group of blocks (Tarjan), at the link that closes it.</summary>
@@ -383,13 +384,15 @@ internal sealed class LinkReader(PipelineReader reader)
                 var next = link.To.Block;
                 if (next == start)
                 {
+                    // Walk back to the start, then turn the walk around.
                     var cycle = new List<string> { start };
                     for (var at = current; at != start; at = cameBy[at].From.Block)
                     {
-                        cycle.Insert(1, at);
+                        cycle.Add(at);
                     }
 
                     cycle.Add(start);
+                    cycle.Reverse();
                     return (cycle, link);
                 }
 
@@ -443,33 +446,57 @@ internal sealed class LinkReader(PipelineReader reader)
             return _groups;
         }
 
-        private void Visit(string name)
+        // Iterative, with an explicit stack of (block, next edge): a file may chain thousands of
+        // blocks, and recursion that deep would overflow the thread's stack instead of reporting.
+        private void Visit(string root)
         {
-            _index[name] = _low[name] = _next++;
-            _stack.Push(name);
-            _onStack.Add(name);
-            if (edges.TryGetValue(name, out var outgoing))
+            var work = new Stack<(string Name, int Edge)>();
+            Enter(root);
+            work.Push((root, 0));
+            while (work.Count > 0)
             {
-                foreach (var link in outgoing)
+                var (name, edge) = work.Pop();
+                var outgoing = edges.TryGetValue(name, out var list) ? list : null;
+                if (outgoing is not null && edge < outgoing.Count)
                 {
-                    var next = link.To.Block;
+                    work.Push((name, edge + 1));
+                    var next = outgoing[edge].To.Block;
                     if (!_index.ContainsKey(next))
                     {
-                        Visit(next);
-                        _low[name] = Math.Min(_low[name], _low[next]);
+                        Enter(next);
+                        work.Push((next, 0));
                     }
                     else if (_onStack.Contains(next))
                     {
                         _low[name] = Math.Min(_low[name], _index[next]);
                     }
+
+                    continue;
+                }
+
+                // All edges of this block are done: fold its low-link into its caller, then maybe close a group.
+                if (work.Count > 0)
+                {
+                    var caller = work.Peek().Name;
+                    _low[caller] = Math.Min(_low[caller], _low[name]);
+                }
+
+                if (_low[name] == _index[name])
+                {
+                    CloseGroup(name);
                 }
             }
+        }
 
-            if (_low[name] != _index[name])
-            {
-                return;
-            }
+        private void Enter(string name)
+        {
+            _index[name] = _low[name] = _next++;
+            _stack.Push(name);
+            _onStack.Add(name);
+        }
 
+        private void CloseGroup(string name)
+        {
             var group = new List<BlockEntry>();
             string member;
             do

@@ -20,12 +20,13 @@ internal sealed class OptionBinder(PipelineReader reader)
 
         // Overrides replace the file's value of the same option; the value keeps the path it came from.
         var values = new List<(string Name, JsonElement Value, string Path)>();
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
         if (options is { } element)
         {
             foreach (var property in element.EnumerateObject())
             {
                 var path = JsonPaths.Member(optionsPath, property.Name);
-                if (values.Exists(v => v.Name == property.Name))
+                if (!indexOf.TryAdd(property.Name, values.Count))
                 {
                     reader.Add(PipelineRules.DuplicateProperty, path, $"{block.Label} sets option \"{property.Name}\" more than once; give it once.");
                     continue;
@@ -37,13 +38,13 @@ internal sealed class OptionBinder(PipelineReader reader)
 
         foreach (var over in block.Overrides)
         {
-            var existing = values.FindIndex(v => v.Name == over.Option);
-            if (existing >= 0)
+            if (indexOf.TryGetValue(over.Option, out var existing))
             {
                 values[existing] = (over.Option, over.Value, over.Path);
             }
             else
             {
+                indexOf.Add(over.Option, values.Count);
                 values.Add((over.Option, over.Value, over.Path));
             }
         }

@@ -7,6 +7,10 @@ public sealed record PipelineLoadResult(PipelineDefinition? Definition, Immutabl
 {
     /// <summary>True when the file had no problems.</summary>
     public bool IsValid => Definition is not null && Errors.IsEmpty;
+
+    /// <summary>The definition; throws <see cref="PipelineValidationException"/> carrying every problem when there is none.</summary>
+    public PipelineDefinition EnsureValid() =>
+        IsValid ? Definition! : throw new PipelineValidationException(Errors);
 }
 
 /// <summary>

@@ -93,6 +93,9 @@ internal sealed class PipelineReader
 
     public IReadOnlyDictionary<string, BlockEntry> BlocksByName => _blocksByName;
 
+    /// <summary>False when "blocks" is missing or not an object: links then cannot be checked without repeating that error.</summary>
+    public bool HasBlocks { get; private set; }
+
     public int DefaultCapacity => _defaultCapacity;
 
     public FullMode DefaultFull => _defaultFull;
@@ -361,6 +364,7 @@ internal sealed class PipelineReader
             return;
         }
 
+        HasBlocks = true;
         foreach (var property in blocks.EnumerateObject())
         {
             var name = property.Name;

@@ -16,8 +16,11 @@ public static class PipelineSchema
 {
     private const string Draft = "https://json-schema.org/draft/2020-12/schema";
 
-    /// <summary>A chain step: a block name, optionally with ".port"; the loader's name rule in regex form.</summary>
-    private const string StepPattern = "[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?";
+    /// <summary>A block name: the loader's name rule in regex form.</summary>
+    private const string NamePattern = "[A-Za-z0-9_-]+";
+
+    /// <summary>A chain end: a block name, optionally with ".port".</summary>
+    private const string StepPattern = NamePattern + "(\\." + NamePattern + ")?";
 
     /// <summary>The schema, as indented JSON text with a trailing newline.</summary>
     public static string Generate(BlockRegistry registry)
@@ -70,8 +73,8 @@ public static class PipelineSchema
     private static void WriteRootProperties(Utf8JsonWriter w)
     {
         w.WriteStartObject("$schema");
-        w.WriteString("type", "string");
         w.WriteString("description", "Path or URL of this schema; ignored by the loader.");
+        w.WriteString("type", "string");
         w.WriteEndObject();
 
         w.WriteStartObject("blocks");
@@ -79,7 +82,7 @@ public static class PipelineSchema
         w.WriteString("type", "object");
         w.WriteNumber("minProperties", 1);
         w.WriteStartObject("propertyNames");
-        w.WriteString("pattern", "^[A-Za-z0-9_-]+$");
+        w.WriteString("pattern", $"^{NamePattern}$");
         w.WriteEndObject();
         w.WriteStartObject("additionalProperties");
         w.WriteString("$ref", "#/$defs/block");
@@ -103,8 +106,8 @@ public static class PipelineSchema
         w.WriteEndObject();
 
         w.WriteStartObject("description");
-        w.WriteString("type", "string");
         w.WriteString("description", "Free text about the pipeline.");
+        w.WriteString("type", "string");
         w.WriteEndObject();
 
         w.WriteStartObject("links");
@@ -241,8 +244,13 @@ public static class PipelineSchema
             var jsonType = type == typeof(int) || type == typeof(long) ? "integer"
                 : type == typeof(double) || type == typeof(float) ? "number"
                 : type == typeof(bool) ? "boolean"
-                : "string";
-            if (option.Nullable)
+                : type == typeof(string) ? "string"
+                : null;
+            if (jsonType is null)
+            {
+                // A type the loader cannot bind either: no constraint here, the loader says what is wrong.
+            }
+            else if (option.Nullable)
             {
                 WriteStrings(w, "type", [jsonType, "null"]);
             }
@@ -305,7 +313,8 @@ public static class PipelineSchema
         w.WriteStartObject("chain");
         w.WriteString("description", "Blocks joined by arrows: \"src -> blur -> sink\"; the ends may name ports (\"blur.out\").");
         w.WriteString("type", "string");
-        w.WriteString("pattern", $"^\\s*{StepPattern}(\\s*->\\s*{StepPattern})+\\s*$");
+        // Only the ends may name a port: a middle step is both an input and an output.
+        w.WriteString("pattern", $"^\\s*{StepPattern}(\\s*->\\s*{NamePattern})*\\s*->\\s*{StepPattern}\\s*$");
         w.WriteEndObject();
     }
 

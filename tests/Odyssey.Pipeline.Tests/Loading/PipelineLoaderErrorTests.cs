@@ -16,7 +16,7 @@ public sealed class PipelineLoaderErrorTests
             "unknown-property", "$.linkz", "the pipeline has no property \"linkz\"; did you mean \"links\"?"
         },
         {
-            """{ "links": [] }""",
+            """{ "links": ["src -> out"] }""",
             "missing-property", "$", "the pipeline has no \"blocks\" object; name at least one block."
         },
         {

@@ -211,4 +211,47 @@ public sealed class PipelineLoaderTests
             directory.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void Load_VeryLongChainClosedIntoACycle_ReportsTheCycleWithoutOverflowingTheStack()
+    {
+        // Deep enough that a recursive graph walk would overflow the stack.
+        const int Count = 20_000;
+        var blocks = new System.Text.StringBuilder("\"src\": { \"type\": \"testSource\" }, \"out\": { \"type\": \"frameSink\" }");
+        var chain = new System.Text.StringBuilder("src");
+        for (var i = 0; i < Count; i++)
+        {
+            blocks.Append(System.Globalization.CultureInfo.InvariantCulture, $", \"b{i}\": {{ \"type\": \"blur\" }}");
+            chain.Append(System.Globalization.CultureInfo.InvariantCulture, $" -> b{i}");
+        }
+
+        chain.Append(" -> out");
+        var json = $"{{ \"blocks\": {{ {blocks} }}, \"links\": [\"{chain}\", \"b{Count - 1} -> b0\"] }}";
+
+        var error = Assert.Single(Load(json).Errors);
+
+        Assert.Equal("cycle", error.Rule);
+        Assert.Equal("$.links[1]", error.Path);
+        Assert.StartsWith("the links form a cycle: b0 -> b1 -> b2 -> ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith($" -> b{Count - 1} -> b0; data must flow one way, from sources to sinks.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnsureValid_InvalidFile_ThrowsWithEveryError()
+    {
+        var result = Load(Valid.Replace("\"src -> blur -> out\"", "\"src -> blur\""));
+
+        var e = Assert.Throws<PipelineValidationException>(() => result.EnsureValid());
+
+        Assert.Equal<PipelineError>(result.Errors, e.Errors);
+        Assert.Equal("$.blocks.out: block \"out\" (frameSink) is not linked to anything.", e.Message);
+    }
+
+    [Fact]
+    public void EnsureValid_ValidFile_ReturnsTheDefinition()
+    {
+        var result = Load(Valid);
+
+        Assert.Same(result.Definition, result.EnsureValid());
+    }
 }

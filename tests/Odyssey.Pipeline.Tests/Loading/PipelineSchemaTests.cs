@@ -115,6 +115,8 @@ public sealed class PipelineSchemaTests
         Assert.Matches(pattern, "src -> convert -> blur");
         Assert.Matches(pattern, "blur.out->mp4.in");
         Assert.DoesNotMatch(pattern, "a -> -> b");
+        Assert.Matches(pattern, "a.out -> b -> c.in");
         Assert.DoesNotMatch(pattern, "src");
+        Assert.DoesNotMatch(pattern, "a -> b.in -> c");
     }
 }
