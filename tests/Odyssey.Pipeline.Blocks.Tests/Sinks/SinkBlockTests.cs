@@ -105,6 +105,68 @@ public class SinkBlockTests
         Assert.Equal(0, context.FramePool.Outstanding);
     }
 
+    [Theory]
+    [InlineData(PixelFormat.I420)]
+    [InlineData(PixelFormat.Nv12)]
+    public async Task Png_PlanarFrame_IsConvertedAndKeepsTheIndexStamp(PixelFormat format)
+    {
+        // Needs PixelConverter (stubbed until the converter branch is merged).
+        using var context = new TestBlockContext();
+        var frame = await OpenCvTransformTests.PlanarInputAsync(context, format);
+        var sink = await BlockHarness.StartAsync(new PngSinkBlock(new PngSinkOptions { Directory = "planar" }), context);
+
+        try
+        {
+            await BlockHarness.ConsumeAsync(sink, frame);
+            await BlockHarness.CompleteAsync(sink);
+            using var image = Cv2.ImRead(Path.Combine(context.BaseDirectory, "planar", $"frame-{frame.Index:D6}.png"), ImreadModes.Unchanged);
+            Assert.Equal((320, 240, 3), (image.Cols, image.Rows, image.Channels()));
+            var decoded = TestFrames.FromMat(context.FramePool, image, PixelFormat.Bgr24);
+            Assert.True(FrameIndexCode.TryRead(decoded, out var index));
+            Assert.Equal(frame.Index, index);
+            decoded.Release();
+        }
+        finally
+        {
+            frame.Release();
+        }
+
+        Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Mp4_I420Frames_AreConvertedAndEncoded()
+    {
+        // Needs PixelConverter (stubbed until the converter branch is merged).
+        using var context = new TestBlockContext();
+        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "planar.mp4" }), context);
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var frame = await OpenCvTransformTests.PlanarInputAsync(context, PixelFormat.I420);
+                try
+                {
+                    await BlockHarness.ConsumeAsync(sink, frame);
+                }
+                finally
+                {
+                    frame.Release();
+                }
+            }
+
+            await BlockHarness.CompleteAsync(sink);
+        }
+        finally
+        {
+            await sink.DisposeAsync();
+        }
+
+        using var capture = new VideoCapture(Path.Combine(context.BaseDirectory, "planar.mp4"));
+        Assert.Equal(4, capture.FrameCount);
+        Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
     [Fact]
     public void PngOptions_PatternWithoutIndex_IsRejected()
     {
