@@ -2,7 +2,9 @@ namespace Odyssey.Pipeline;
 
 /// <summary>
 /// Where a block writes its results. A write hands over the caller's reference to the item: the
-/// engine adds references for fan-out and releases items that a leaky link drops.
+/// engine adds references for fan-out and releases items that a leaky link drops, and releases the
+/// item itself if the write throws (cancelled, or the pipeline aborting). One write at a time per
+/// port: await each before the next.
 /// </summary>
 public interface IBlockOutput<in T>
 {
@@ -13,7 +15,10 @@ public interface IBlockOutput<in T>
     bool IsConnected { get; }
 }
 
-/// <summary>Where a <see cref="CustomBlock{TOptions}"/> reads from. Whatever it reads, it owns and must release.</summary>
+/// <summary>
+/// Where a <see cref="CustomBlock{TOptions}"/> reads from. Whatever it reads, it owns and must release.
+/// One reader at a time per port.
+/// </summary>
 public interface IBlockInput<T>
 {
     /// <summary>Waits until an item can be read; false once every upstream link has completed and drained.</summary>

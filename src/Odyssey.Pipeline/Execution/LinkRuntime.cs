@@ -24,7 +24,7 @@ internal abstract class LinkRuntime(LinkDefinition definition)
     {
         get
         {
-            var offered = Interlocked.Read(ref _offered);
+            var offered = Volatile.Read(ref _offered);
             return Definition.Full == FullMode.DropNewest ? Math.Max(0, offered - Dropped) : offered;
         }
     }
@@ -33,7 +33,8 @@ internal abstract class LinkRuntime(LinkDefinition definition)
 
     public long Discarded => Interlocked.Read(ref _discarded);
 
-    public void CountOffered() => Interlocked.Increment(ref _offered);
+    /// <summary>One writer at a time (the producing port), so a plain increment, published for readers.</summary>
+    public void CountOffered() => Volatile.Write(ref _offered, _offered + 1);
 
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 

@@ -19,17 +19,24 @@ internal sealed class LatencyHistogram
     private const int BucketCount = SubBuckets + ((64 - SubBucketBits) * SubBuckets);
 
     private readonly long[] _counts = new long[BucketCount];
-    private long _total;
 
-    /// <summary>Values recorded so far.</summary>
-    public long Count => Interlocked.Read(ref _total);
+    /// <summary>Values recorded so far (summed on demand: the per-item path does one atomic add, not two).</summary>
+    public long Count
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < BucketCount; i++)
+            {
+                total += Volatile.Read(ref _counts[i]);
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Records one duration; negative values count as zero.</summary>
-    public void Record(long ticks)
-    {
-        Interlocked.Increment(ref _counts[BucketOf(ticks)]);
-        Interlocked.Increment(ref _total);
-    }
+    public void Record(long ticks) => Interlocked.Increment(ref _counts[BucketOf(ticks)]);
 
     /// <summary>
     /// The value below which <paramref name="quantile"/> (0..1) of the recorded values fall, as the
@@ -39,12 +46,7 @@ internal sealed class LatencyHistogram
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantile, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quantile, 1);
-        long total = 0;
-        for (var i = 0; i < BucketCount; i++)
-        {
-            total += Volatile.Read(ref _counts[i]);
-        }
-
+        var total = Count;
         if (total == 0)
         {
             return 0;
