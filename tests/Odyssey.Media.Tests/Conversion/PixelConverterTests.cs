@@ -197,6 +197,56 @@ public class PixelConverterTests
         yuv.Release();
     }
 
+    [Theory]
+    [InlineData(PixelFormat.I420)]
+    [InlineData(PixelFormat.Nv12)]
+    public void Convert_BgrToYuvOddSize_EdgeChromaIsMeanOfExistingPixels(PixelFormat format)
+    {
+        var pool = new VideoFramePool();
+        var source = pool.Rent(3, 3, PixelFormat.Bgr24);
+        var yuv = pool.Rent(3, 3, format);
+        var random = new Random(13);
+        for (var row = 0; row < 3; row++)
+        {
+            random.NextBytes(source.GetRow(0, row));
+        }
+
+        PixelConverter.Convert(source, yuv, YuvMatrix.Bt709);
+
+        // Chroma (1,0) covers pixels (2,0) and (2,1); chroma (0,1) covers (0,2) and (1,2); (1,1) only (2,2).
+        AssertChroma(yuv, 1, 0, Mean(source, (2, 0), (2, 1)));
+        AssertChroma(yuv, 0, 1, Mean(source, (0, 2), (1, 2)));
+        AssertChroma(yuv, 1, 1, Mean(source, (2, 2)));
+        source.Release();
+        yuv.Release();
+
+        static (double Blue, double Green, double Red) Mean(VideoFrame frame, params (int X, int Y)[] pixels)
+        {
+            double blue = 0, green = 0, red = 0;
+            foreach (var (x, y) in pixels)
+            {
+                var pixel = frame.GetRow(0, y).Slice(3 * x, 3);
+                blue += pixel[0];
+                green += pixel[1];
+                red += pixel[2];
+            }
+
+            return (blue / pixels.Length, green / pixels.Length, red / pixels.Length);
+        }
+
+        static void AssertChroma(VideoFrame frame, int chromaX, int chromaY, (double Blue, double Green, double Red) mean)
+        {
+            var (_, u, v) = ColorFormula.BgrToYuv(mean.Blue, mean.Green, mean.Red, YuvMatrix.Bt709);
+            var interleaved = frame.Format == PixelFormat.Nv12;
+            var actualU = interleaved ? frame.GetRow(1, chromaY)[2 * chromaX] : frame.GetRow(1, chromaY)[chromaX];
+            var actualV = interleaved ? frame.GetRow(1, chromaY)[(2 * chromaX) + 1] : frame.GetRow(2, chromaY)[chromaX];
+
+            // Rounded to the nearest integer, give or take the fixed point's few-thousandths error.
+            Assert.InRange(actualU, u - 0.51, u + 0.51);
+            Assert.InRange(actualV, v - 0.51, v + 0.51);
+        }
+    }
+
     [Fact]
     public void Convert_I420ToNv12AndBack_Lossless()
     {
