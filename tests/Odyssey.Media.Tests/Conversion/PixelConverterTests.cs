@@ -1,3 +1,5 @@
+using CsCheck;
+
 namespace Odyssey.Media.Tests.Conversion;
 
 /// <summary>The public converter over every format pair: contract, layout and round trips.</summary>
@@ -245,6 +247,66 @@ public class PixelConverterTests
             Assert.InRange(actualU, u - 0.51, u + 0.51);
             Assert.InRange(actualV, v - 0.51, v + 0.51);
         }
+    }
+
+    [Fact]
+    public void Convert_ByteMovingPairs_RandomSizes_MatchPerPixelDefinition()
+    {
+        var pool = new VideoFramePool();
+
+        // Sizes either side of the 16-byte vector steps, so both the vector loops and their tails run.
+        Gen.Select(Gen.Int[1, 67], Gen.Int[1, 67], Gen.Int).Sample(
+            (width, height, seed) =>
+            {
+                var bgr = pool.Rent(width, height, PixelFormat.Bgr24);
+                var rgb = pool.Rent(width, height, PixelFormat.Rgb24);
+                var i420 = pool.Rent(width, height, PixelFormat.I420);
+                var nv12 = pool.Rent(width, height, PixelFormat.Nv12);
+                var i420Again = pool.Rent(width, height, PixelFormat.I420);
+                var gray = pool.Rent(width, height, PixelFormat.Gray8);
+                var grayBgr = pool.Rent(width, height, PixelFormat.Bgr24);
+                try
+                {
+                    TestImages.FillRandom(bgr, seed);
+                    TestImages.FillRandom(i420, seed + 1);
+                    TestImages.FillRandom(gray, seed + 2);
+
+                    PixelConverter.Convert(bgr, rgb);
+                    PixelConverter.Convert(i420, nv12);
+                    PixelConverter.Convert(nv12, i420Again);
+                    PixelConverter.Convert(gray, grayBgr);
+
+                    for (var row = 0; row < height; row++)
+                    {
+                        for (var x = 0; x < width; x++)
+                        {
+                            var pixel = bgr.GetRow(0, row).Slice(3 * x, 3);
+                            var swapped = rgb.GetRow(0, row).Slice(3 * x, 3);
+                            Assert.Equal((pixel[0], pixel[1], pixel[2]), (swapped[2], swapped[1], swapped[0]));
+                            var level = gray.GetRow(0, row)[x];
+                            Assert.True(grayBgr.GetRow(0, row).Slice(3 * x, 3).IndexOfAnyExcept(level) < 0);
+                        }
+                    }
+
+                    for (var row = 0; row < (height + 1) / 2; row++)
+                    {
+                        for (var x = 0; x < (width + 1) / 2; x++)
+                        {
+                            Assert.Equal(i420.GetRow(1, row)[x], nv12.GetRow(1, row)[2 * x]);
+                            Assert.Equal(i420.GetRow(2, row)[x], nv12.GetRow(1, row)[(2 * x) + 1]);
+                        }
+                    }
+
+                    Assert.Equal(0, TestImages.MaxAbsDifference(i420, i420Again));
+                }
+                finally
+                {
+                    Release(bgr, rgb, i420, nv12, i420Again, gray, grayBgr);
+                }
+            },
+            iter: 200);
+
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
