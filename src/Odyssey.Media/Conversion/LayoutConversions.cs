@@ -1,8 +1,12 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Odyssey.Media;
 
 /// <summary>
 /// Conversions that need no colour matrix: copies, channel swaps, chroma (de)interleaving, and moving grey
-/// between full range (GRAY8) and limited-range luma. All stride-aware, row by row.
+/// between full range (GRAY8) and limited-range luma. All stride-aware, row by row. The byte-moving ones
+/// use 128-bit vectors (portable: x86 and Arm alike) with a scalar tail; they never touch stride padding.
 /// </summary>
 internal static class LayoutConversions
 {
@@ -22,11 +26,26 @@ internal static class LayoutConversions
     /// <summary>BGR24 ↔ RGB24: the same swap both ways.</summary>
     public static void SwapRedBlue(VideoFrame source, VideoFrame destination)
     {
+        // Five whole pixels per 16-byte vector; byte 15 is copied unchanged and rewritten by the next step,
+        // which starts 15 bytes on. Loads never run ahead of stores, so source may equal destination.
+        const int pixelBytes = 15;
+        var swap = Vector128.Create((byte)2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 15);
         for (var row = 0; row < source.Height; row++)
         {
             var input = source.GetRow(0, row);
             var output = destination.GetRow(0, row);
-            for (var offset = 0; offset < input.Length; offset += 3)
+            var offset = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var from = ref MemoryMarshal.GetReference(input);
+                ref var to = ref MemoryMarshal.GetReference(output);
+                for (; offset <= input.Length - Vector128<byte>.Count; offset += pixelBytes)
+                {
+                    Vector128.Shuffle(Vector128.LoadUnsafe(ref from, (nuint)offset), swap).StoreUnsafe(ref to, (nuint)offset);
+                }
+            }
+
+            for (; offset < input.Length; offset += 3)
             {
                 // Read all three first: source and destination may be the same frame.
                 var first = input[offset];
@@ -47,7 +66,25 @@ internal static class LayoutConversions
             var u = source.GetRow(1, row);
             var v = source.GetRow(2, row);
             var uv = destination.GetRow(1, row);
-            for (var x = 0; x < u.Length; x++)
+            var x = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var uStart = ref MemoryMarshal.GetReference(u);
+                ref var vStart = ref MemoryMarshal.GetReference(v);
+                ref var uvStart = ref MemoryMarshal.GetReference(uv);
+                for (; x <= u.Length - Vector128<byte>.Count; x += Vector128<byte>.Count)
+                {
+                    // Little-endian 16-bit lanes of U | V << 8 are the interleaved byte pairs.
+                    var uBytes = Vector128.LoadUnsafe(ref uStart, (nuint)x);
+                    var vBytes = Vector128.LoadUnsafe(ref vStart, (nuint)x);
+                    var low = Vector128.WidenLower(uBytes) | Vector128.ShiftLeft(Vector128.WidenLower(vBytes), 8);
+                    var high = Vector128.WidenUpper(uBytes) | Vector128.ShiftLeft(Vector128.WidenUpper(vBytes), 8);
+                    low.AsByte().StoreUnsafe(ref uvStart, (nuint)(2 * x));
+                    high.AsByte().StoreUnsafe(ref uvStart, (nuint)((2 * x) + Vector128<byte>.Count));
+                }
+            }
+
+            for (; x < u.Length; x++)
             {
                 uv[2 * x] = u[x];
                 uv[(2 * x) + 1] = v[x];
@@ -63,7 +100,23 @@ internal static class LayoutConversions
             var uv = source.GetRow(1, row);
             var u = destination.GetRow(1, row);
             var v = destination.GetRow(2, row);
-            for (var x = 0; x < u.Length; x++)
+            var x = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var uvStart = ref MemoryMarshal.GetReference(uv);
+                ref var uStart = ref MemoryMarshal.GetReference(u);
+                ref var vStart = ref MemoryMarshal.GetReference(v);
+                var lowByte = Vector128.Create((ushort)0x00FF);
+                for (; x <= u.Length - Vector128<byte>.Count; x += Vector128<byte>.Count)
+                {
+                    var first = Vector128.LoadUnsafe(ref uvStart, (nuint)(2 * x)).AsUInt16();
+                    var second = Vector128.LoadUnsafe(ref uvStart, (nuint)((2 * x) + Vector128<byte>.Count)).AsUInt16();
+                    Vector128.Narrow(first & lowByte, second & lowByte).StoreUnsafe(ref uStart, (nuint)x);
+                    Vector128.Narrow(Vector128.ShiftRightLogical(first, 8), Vector128.ShiftRightLogical(second, 8)).StoreUnsafe(ref vStart, (nuint)x);
+                }
+            }
+
+            for (; x < u.Length; x++)
             {
                 u[x] = uv[2 * x];
                 v[x] = uv[(2 * x) + 1];
@@ -116,7 +169,19 @@ internal static class LayoutConversions
         {
             var gray = source.GetRow(0, row);
             var output = destination.GetRow(0, row);
-            for (var x = 0; x < gray.Length; x++)
+            var x = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                ref var grayStart = ref MemoryMarshal.GetReference(gray);
+                ref var outputStart = ref MemoryMarshal.GetReference(output);
+                for (; x <= gray.Length - Vector128<byte>.Count; x += Vector128<byte>.Count)
+                {
+                    var levels = Vector128.LoadUnsafe(ref grayStart, (nuint)x);
+                    PackedPixels.Store(levels, levels, levels, ref outputStart, (nuint)(3 * x));
+                }
+            }
+
+            for (; x < gray.Length; x++)
             {
                 var level = gray[x];
                 output[3 * x] = level;

@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Odyssey.Media;
 
@@ -16,46 +19,47 @@ internal static class RgbToYuv
     {
         var (blue, red) = ChannelOffsets(source.Format);
         var width = source.Width;
+        var weights = new Weights(coefficients.YFromR, coefficients.YFromG, coefficients.YFromB, (16 << YuvCoefficients.EncodeFractionBits) + Half);
         for (var row = 0; row < source.Height; row++)
         {
-            var pixels = source.GetRow(0, row);
-            var luma = destination.GetRow(0, row);
-            for (var x = 0; x < width; x++)
-            {
-                var pixel = pixels.Slice(x * 3, 3);
-                luma[x] = (byte)(((coefficients.YFromR * pixel[red]) + (coefficients.YFromG * pixel[1]) + (coefficients.YFromB * pixel[blue]) + (16 << YuvCoefficients.EncodeFractionBits) + Half) >> YuvCoefficients.EncodeFractionBits);
-            }
+            WeighRow(source.GetRow(0, row), destination.GetRow(0, row), blue, red, weights);
         }
 
         var interleaved = destination.Format == PixelFormat.Nv12;
+        var step = interleaved ? 2 : 1;
         var chromaRows = PixelFormats.PlaneHeight(destination.Format, 1, source.Height);
         var chromaWidth = (width + 1) / 2;
+
+        // Every block is summed as four pixels: at an odd right or bottom edge the missing ones repeat the
+        // present ones, which gives exactly the mean of the pixels that exist (doubling a sum and shifting
+        // one bit further rounds identically). The 128 offset keeps the sum positive, so the shift rounds
+        // half up like the luma above.
+        const int shift = YuvCoefficients.EncodeFractionBits + 2;
+        const int offset = (128 << shift) + (1 << (shift - 1));
         for (var chromaRow = 0; chromaRow < chromaRows; chromaRow++)
         {
-            var top = source.GetRow(0, chromaRow * 2);
-            var hasBottom = (chromaRow * 2) + 1 < source.Height;
-            var bottom = hasBottom ? source.GetRow(0, (chromaRow * 2) + 1) : top;
-            var u = destination.GetRow(1, chromaRow);
-            var v = interleaved ? u[1..] : destination.GetRow(2, chromaRow);
-            var step = interleaved ? 2 : 1;
+            var topRow = source.GetRow(0, chromaRow * 2);
+            var bottomRow = (chromaRow * 2) + 1 < source.Height ? source.GetRow(0, (chromaRow * 2) + 1) : topRow;
+            var uRow = destination.GetRow(1, chromaRow);
+            var vRow = interleaved ? uRow[1..] : destination.GetRow(2, chromaRow);
+            if (uRow.Length < ((chromaWidth - 1) * step) + 1 || vRow.Length < ((chromaWidth - 1) * step) + 1)
+            {
+                throw new ArgumentException($"chroma row {chromaRow} of the {destination.Format} frame is shorter than {chromaWidth} samples", nameof(destination));
+            }
+
+            ref var top = ref MemoryMarshal.GetReference(topRow);
+            ref var bottom = ref MemoryMarshal.GetReference(bottomRow);
+            ref var u = ref MemoryMarshal.GetReference(uRow);
+            ref var v = ref MemoryMarshal.GetReference(vRow);
             for (var chromaX = 0; chromaX < chromaWidth; chromaX++)
             {
-                var left = chromaX * 2;
-                var hasRight = left + 1 < width;
-
-                // Sum the block's 1, 2 or 4 pixels and divide by shifting one or two bits further.
-                var shift = YuvCoefficients.EncodeFractionBits + (hasBottom ? 1 : 0) + (hasRight ? 1 : 0);
-                int sumBlue = 0, sumGreen = 0, sumRed = 0;
-                Accumulate(top, left, hasRight, blue, red, ref sumBlue, ref sumGreen, ref sumRed);
-                if (hasBottom)
-                {
-                    Accumulate(bottom, left, hasRight, blue, red, ref sumBlue, ref sumGreen, ref sumRed);
-                }
-
-                // The 128 offset keeps the sum positive, so the shift rounds half up like the luma above.
-                var offset = (128 << shift) + (1 << (shift - 1));
-                u[chromaX * step] = (byte)(((coefficients.UFromR * sumRed) + (coefficients.UFromG * sumGreen) + (coefficients.UFromB * sumBlue) + offset) >> shift);
-                v[chromaX * step] = (byte)(((coefficients.VFromR * sumRed) + (coefficients.VFromG * sumGreen) + (coefficients.VFromB * sumBlue) + offset) >> shift);
+                var left = chromaX * 6;
+                var right = (chromaX * 2) + 1 < width ? left + 3 : left;
+                var sumBlue = Unsafe.Add(ref top, left + blue) + Unsafe.Add(ref top, right + blue) + Unsafe.Add(ref bottom, left + blue) + Unsafe.Add(ref bottom, right + blue);
+                var sumGreen = Unsafe.Add(ref top, left + 1) + Unsafe.Add(ref top, right + 1) + Unsafe.Add(ref bottom, left + 1) + Unsafe.Add(ref bottom, right + 1);
+                var sumRed = Unsafe.Add(ref top, left + red) + Unsafe.Add(ref top, right + red) + Unsafe.Add(ref bottom, left + red) + Unsafe.Add(ref bottom, right + red);
+                Unsafe.Add(ref u, chromaX * step) = (byte)(((coefficients.UFromR * sumRed) + (coefficients.UFromG * sumGreen) + (coefficients.UFromB * sumBlue) + offset) >> shift);
+                Unsafe.Add(ref v, chromaX * step) = (byte)(((coefficients.VFromR * sumRed) + (coefficients.VFromG * sumGreen) + (coefficients.VFromB * sumBlue) + offset) >> shift);
             }
         }
     }
@@ -64,33 +68,82 @@ internal static class RgbToYuv
     public static void ToGray(VideoFrame source, VideoFrame destination, YuvCoefficients coefficients)
     {
         var (blue, red) = ChannelOffsets(source.Format);
+        var weights = new Weights(coefficients.GrayFromR, coefficients.GrayFromG, coefficients.GrayFromB, Half);
         for (var row = 0; row < source.Height; row++)
         {
-            var pixels = source.GetRow(0, row);
-            var gray = destination.GetRow(0, row);
-            for (var x = 0; x < gray.Length; x++)
-            {
-                var pixel = pixels.Slice(x * 3, 3);
-                gray[x] = (byte)(((coefficients.GrayFromR * pixel[red]) + (coefficients.GrayFromG * pixel[1]) + (coefficients.GrayFromB * pixel[blue]) + Half) >> YuvCoefficients.EncodeFractionBits);
-            }
+            WeighRow(source.GetRow(0, row), destination.GetRow(0, row), blue, red, weights);
         }
     }
 
     /// <summary>Byte offsets of blue and red inside a packed pixel; green is always in the middle.</summary>
     public static (int Blue, int Red) ChannelOffsets(PixelFormat format) => format == PixelFormat.Bgr24 ? (0, 2) : (2, 0);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(ReadOnlySpan<byte> row, int left, bool hasRight, int blue, int red, ref int sumBlue, ref int sumGreen, ref int sumRed)
+    /// <summary>
+    /// output[x] = (wR R + wG G + wB B + offset) &gt;&gt; 16 for one row: luma and grey differ only in weights.
+    /// Walks refs because per-pixel span slicing and bounds checks cost more than the arithmetic.
+    /// </summary>
+    private static void WeighRow(ReadOnlySpan<byte> pixels, Span<byte> output, int blue, int red, in Weights weights)
     {
-        var pixel = row.Slice(left * 3, hasRight ? 6 : 3);
-        sumBlue += pixel[blue];
-        sumGreen += pixel[1];
-        sumRed += pixel[red];
-        if (hasRight)
+        if (pixels.Length != output.Length * 3)
         {
-            sumBlue += pixel[3 + blue];
-            sumGreen += pixel[4];
-            sumRed += pixel[3 + red];
+            throw new ArgumentException($"a row of {output.Length} pixels needs {output.Length * 3} packed bytes, got {pixels.Length}", nameof(pixels));
+        }
+
+        ref var pixel = ref MemoryMarshal.GetReference(pixels);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var x = Avx2.IsSupported ? WeighRowAvx2(pixels, output, blue, red, weights) : 0;
+        for (; x < output.Length; x++)
+        {
+            ref var at = ref Unsafe.Add(ref pixel, x * 3);
+            Unsafe.Add(ref target, x) = (byte)(((weights.Red * Unsafe.Add(ref at, red)) + (weights.Green * Unsafe.Add(ref at, 1)) + (weights.Blue * Unsafe.Add(ref at, blue)) + weights.Offset) >> YuvCoefficients.EncodeFractionBits);
         }
     }
+
+    /// <summary>
+    /// <see cref="WeighRow"/> eight pixels at a time in 32-bit lanes: the same products and shift as the
+    /// scalar loop, so the results are identical. Returns where the scalar tail takes over.
+    /// </summary>
+    private static int WeighRowAvx2(ReadOnlySpan<byte> pixels, Span<byte> output, int blue, int red, in Weights weights)
+    {
+        const int step = 8;
+
+        // A 32-byte load covers the 24 bytes of eight pixels. Moving dwords 0-3 to the low lane and 3-6 to
+        // the high lane puts pixels 0-3 and 4-7 each at the start of a lane (bytes 0 and 12 of the load),
+        // so one in-lane byte shuffle per channel spreads them into 32-bit lanes.
+        var regroup = Vector256.Create(0, 1, 2, 3, 3, 4, 5, 6);
+        var firstChannel = Vector256.Create((byte)0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80, 0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80);
+
+        // Adding the channel offset keeps 0x80 entries' top bit set, so they still yield zero.
+        var blueMask = firstChannel + Vector256.Create((byte)blue);
+        var greenMask = firstChannel + Vector256.Create((byte)1);
+        var redMask = firstChannel + Vector256.Create((byte)red);
+        var blueWeight = Vector256.Create(weights.Blue);
+        var greenWeight = Vector256.Create(weights.Green);
+        var redWeight = Vector256.Create(weights.Red);
+        var offset = Vector256.Create(weights.Offset);
+        var gatherBytes = Vector256.Create(0, 4, 0, 0, 0, 0, 0, 0);
+        ref var pixel = ref MemoryMarshal.GetReference(pixels);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var x = 0;
+        for (; x <= output.Length - step && (3 * x) + Vector256<byte>.Count <= pixels.Length; x += step)
+        {
+            var raw = Vector256.LoadUnsafe(ref pixel, (nuint)(3 * x));
+            var grouped = Avx2.PermuteVar8x32(raw.AsInt32(), regroup).AsByte();
+            var sum = (Avx2.Shuffle(grouped, blueMask).AsInt32() * blueWeight)
+                + (Avx2.Shuffle(grouped, greenMask).AsInt32() * greenWeight)
+                + (Avx2.Shuffle(grouped, redMask).AsInt32() * redWeight)
+                + offset;
+            var values = Avx2.ShiftRightArithmetic(sum, YuvCoefficients.EncodeFractionBits);
+
+            // Narrow in-lane (values 0..255 survive both saturations), then fetch dword 0 and dword 4.
+            var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(values, values), Vector256<short>.Zero);
+            var packed = Avx2.PermuteVar8x32(bytes.AsInt32(), gatherBytes).AsUInt64().ToScalar();
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, x), packed);
+        }
+
+        return x;
+    }
+
+    /// <summary>Per-channel weights and the constant (offset plus rounding half) of one output plane.</summary>
+    private readonly record struct Weights(int Red, int Green, int Blue, int Offset);
 }

@@ -1,3 +1,5 @@
+using CsCheck;
+
 namespace Odyssey.Media.Tests.Conversion;
 
 /// <summary>The public converter over every format pair: contract, layout and round trips.</summary>
@@ -195,6 +197,116 @@ public class PixelConverterTests
 
         source.Release();
         yuv.Release();
+    }
+
+    [Theory]
+    [InlineData(PixelFormat.I420)]
+    [InlineData(PixelFormat.Nv12)]
+    public void Convert_BgrToYuvOddSize_EdgeChromaIsMeanOfExistingPixels(PixelFormat format)
+    {
+        var pool = new VideoFramePool();
+        var source = pool.Rent(3, 3, PixelFormat.Bgr24);
+        var yuv = pool.Rent(3, 3, format);
+        var random = new Random(13);
+        for (var row = 0; row < 3; row++)
+        {
+            random.NextBytes(source.GetRow(0, row));
+        }
+
+        PixelConverter.Convert(source, yuv, YuvMatrix.Bt709);
+
+        // Chroma (1,0) covers pixels (2,0) and (2,1); chroma (0,1) covers (0,2) and (1,2); (1,1) only (2,2).
+        AssertChroma(yuv, 1, 0, Mean(source, (2, 0), (2, 1)));
+        AssertChroma(yuv, 0, 1, Mean(source, (0, 2), (1, 2)));
+        AssertChroma(yuv, 1, 1, Mean(source, (2, 2)));
+        source.Release();
+        yuv.Release();
+
+        static (double Blue, double Green, double Red) Mean(VideoFrame frame, params (int X, int Y)[] pixels)
+        {
+            double blue = 0, green = 0, red = 0;
+            foreach (var (x, y) in pixels)
+            {
+                var pixel = frame.GetRow(0, y).Slice(3 * x, 3);
+                blue += pixel[0];
+                green += pixel[1];
+                red += pixel[2];
+            }
+
+            return (blue / pixels.Length, green / pixels.Length, red / pixels.Length);
+        }
+
+        static void AssertChroma(VideoFrame frame, int chromaX, int chromaY, (double Blue, double Green, double Red) mean)
+        {
+            var (_, u, v) = ColorFormula.BgrToYuv(mean.Blue, mean.Green, mean.Red, YuvMatrix.Bt709);
+            var interleaved = frame.Format == PixelFormat.Nv12;
+            var actualU = interleaved ? frame.GetRow(1, chromaY)[2 * chromaX] : frame.GetRow(1, chromaY)[chromaX];
+            var actualV = interleaved ? frame.GetRow(1, chromaY)[(2 * chromaX) + 1] : frame.GetRow(2, chromaY)[chromaX];
+
+            // Rounded to the nearest integer, give or take the fixed point's few-thousandths error.
+            Assert.InRange(actualU, u - 0.51, u + 0.51);
+            Assert.InRange(actualV, v - 0.51, v + 0.51);
+        }
+    }
+
+    [Fact]
+    public void Convert_ByteMovingPairs_RandomSizes_MatchPerPixelDefinition()
+    {
+        var pool = new VideoFramePool();
+
+        // Sizes either side of the 16-byte vector steps, so both the vector loops and their tails run.
+        Gen.Select(Gen.Int[1, 67], Gen.Int[1, 67], Gen.Int).Sample(
+            (width, height, seed) =>
+            {
+                var bgr = pool.Rent(width, height, PixelFormat.Bgr24);
+                var rgb = pool.Rent(width, height, PixelFormat.Rgb24);
+                var i420 = pool.Rent(width, height, PixelFormat.I420);
+                var nv12 = pool.Rent(width, height, PixelFormat.Nv12);
+                var i420Again = pool.Rent(width, height, PixelFormat.I420);
+                var gray = pool.Rent(width, height, PixelFormat.Gray8);
+                var grayBgr = pool.Rent(width, height, PixelFormat.Bgr24);
+                try
+                {
+                    TestImages.FillRandom(bgr, seed);
+                    TestImages.FillRandom(i420, seed + 1);
+                    TestImages.FillRandom(gray, seed + 2);
+
+                    PixelConverter.Convert(bgr, rgb);
+                    PixelConverter.Convert(i420, nv12);
+                    PixelConverter.Convert(nv12, i420Again);
+                    PixelConverter.Convert(gray, grayBgr);
+
+                    for (var row = 0; row < height; row++)
+                    {
+                        for (var x = 0; x < width; x++)
+                        {
+                            var pixel = bgr.GetRow(0, row).Slice(3 * x, 3);
+                            var swapped = rgb.GetRow(0, row).Slice(3 * x, 3);
+                            Assert.Equal((pixel[0], pixel[1], pixel[2]), (swapped[2], swapped[1], swapped[0]));
+                            var level = gray.GetRow(0, row)[x];
+                            Assert.True(grayBgr.GetRow(0, row).Slice(3 * x, 3).IndexOfAnyExcept(level) < 0);
+                        }
+                    }
+
+                    for (var row = 0; row < (height + 1) / 2; row++)
+                    {
+                        for (var x = 0; x < (width + 1) / 2; x++)
+                        {
+                            Assert.Equal(i420.GetRow(1, row)[x], nv12.GetRow(1, row)[2 * x]);
+                            Assert.Equal(i420.GetRow(2, row)[x], nv12.GetRow(1, row)[(2 * x) + 1]);
+                        }
+                    }
+
+                    Assert.Equal(0, TestImages.MaxAbsDifference(i420, i420Again));
+                }
+                finally
+                {
+                    Release(bgr, rgb, i420, nv12, i420Again, gray, grayBgr);
+                }
+            },
+            iter: 200);
+
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
