@@ -10,8 +10,8 @@ public class CommandLineTests
         Assert.Null(parsed.Error);
         Assert.Equal("run", parsed.Command);
         Assert.Equal("p.json", parsed.File);
-        Assert.Equal(["a.b=1", "c.d=x"], parsed.Overrides);
-        Assert.Equal(["x.dll"], parsed.Plugins);
+        Assert.Equal(["a.b=1", "c.d=x"], parsed.Overrides.AsEnumerable());
+        Assert.Equal(["x.dll"], parsed.Plugins.AsEnumerable());
         Assert.Equal("m.json", parsed.MetricsOut);
         Assert.True(parsed.Plain);
         Assert.Equal(0.5, parsed.ProgressInterval);

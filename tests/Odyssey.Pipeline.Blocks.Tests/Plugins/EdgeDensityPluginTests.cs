@@ -83,14 +83,14 @@ public class EdgeDensityPluginTests
         Assert.Contains("lowThreshold", results.Single().MemberNames);
     }
 
-    /// <summary>out/plugins/Acme.EdgeDensity.dll at the repository root (found from the test's own folder).</summary>
+    /// <summary>build/plugins/Acme.EdgeDensity.dll at the repository root (found from the test's own folder).</summary>
     private static string PluginPath()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "OdysseyPipeline.sln")))
             {
-                var path = Path.Combine(directory.FullName, "out", "plugins", "Acme.EdgeDensity.dll");
+                var path = Path.Combine(directory.FullName, "build", "plugins", "Acme.EdgeDensity.dll");
                 Assert.True(File.Exists(path), $"build samples/Acme.EdgeDensity first: {path} is missing");
                 return path;
             }
