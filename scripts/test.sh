@@ -6,25 +6,22 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 dotnet build OdysseyPipeline.sln -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
 
-results=$(mktemp -d)
+log=$(mktemp)
 # --blame-hang-timeout turns a hung test into a failure with a dump instead of a stalled CI run.
 dotnet test OdysseyPipeline.sln -c Release --no-build -nologo \
-  --blame-hang-timeout 5m \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
-status=$?
+  --blame-hang-timeout 5m --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
 
-passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-  p=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
-  f=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
-  n=$(echo "$counters" | sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p')
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
-done
-rm -rf "$results"
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1   # the run failed outside any test (build, crash, hang): never report it green
+# Each test project ends with "Passed!  - Failed: F, Passed: P, Skipped: S, Total: T, ..."; add them up.
+read -r passed failed skipped < <(sed -n 's/.*\(Passed\|Failed\)! *- Failed: *\([0-9]*\), Passed: *\([0-9]*\), Skipped: *\([0-9]*\).*/\3 \2 \4/p' "$log" |
+  awk '{p += $1; f += $2; s += $3} END {print p + 0, f + 0, s + 0}')
+projects=$(grep -c '^\(Passed\|Failed\)! ' "$log")
+rm -f "$log"
+expected_projects=$(find tests -name '*.Tests.csproj' | wc -l)
+if [ "$status" -ne 0 ] || [ "$projects" -ne "$expected_projects" ]; then
+  # The run failed outside any test (crash, hang) or a project never reported: never report it green.
+  [ "$failed" -eq 0 ] && failed=1
+  [ "$status" -eq 0 ] && status=1
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
