@@ -5,7 +5,7 @@ using OpenCvSharp;
 namespace Odyssey.Benchmarks;
 
 /// <summary>
-/// 4:2:0 YUV → BGR24 at 1280×720: our vectorised converter, our scalar reference, and OpenCV's cvtColor
+/// 4:2:0 YUV → BGR24 (and, for reference, BGR24 → I420) at 1280×720: our vectorised converter, our scalar reference, and OpenCV's cvtColor
 /// pinned to one thread (our converter is single-threaded too; pipelines parallelise across frames).
 /// Everything is allocated in <see cref="Setup"/>, so the figures are the conversions alone.
 /// </summary>
@@ -19,9 +19,11 @@ public class ColorConversionBenchmarks
     private VideoFrame _i420 = null!;
     private VideoFrame _nv12 = null!;
     private VideoFrame _bgr = null!;
+    private VideoFrame _i420Out = null!;
     private Mat _i420Mat = null!;
     private Mat _nv12Mat = null!;
     private Mat _bgrMat = null!;
+    private Mat _i420OutMat = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -30,6 +32,7 @@ public class ColorConversionBenchmarks
         _i420 = _pool.Rent(Width, Height, PixelFormat.I420);
         _nv12 = _pool.Rent(Width, Height, PixelFormat.Nv12);
         _bgr = _pool.Rent(Width, Height, PixelFormat.Bgr24);
+        _i420Out = _pool.Rent(Width, Height, PixelFormat.I420);
         var random = new Random(7);
         for (var plane = 0; plane < _i420.PlaneCount; plane++)
         {
@@ -42,6 +45,11 @@ public class ColorConversionBenchmarks
         _i420Mat = ToContiguous(_i420);
         _nv12Mat = ToContiguous(_nv12);
         _bgrMat = new Mat(Height, Width, MatType.CV_8UC3);
+        _i420OutMat = new Mat(Height * 3 / 2, Width, MatType.CV_8UC1);
+
+        // A decoded picture as the BGR input of the reverse direction.
+        PixelConverter.Convert(_i420, _bgr);
+        Cv2.CvtColor(_i420Mat, _bgrMat, ColorConversionCodes.YUV2BGR_I420);
     }
 
     [GlobalCleanup]
@@ -50,6 +58,8 @@ public class ColorConversionBenchmarks
         _i420Mat.Dispose();
         _nv12Mat.Dispose();
         _bgrMat.Dispose();
+        _i420OutMat.Dispose();
+        _i420Out.Release();
         _i420.Release();
         _nv12.Release();
         _bgr.Release();
@@ -69,6 +79,12 @@ public class ColorConversionBenchmarks
 
     [Benchmark(Description = "NV12->BGR24 OpenCV (1 thread)")]
     public void Nv12ToBgrOpenCv() => Cv2.CvtColor(_nv12Mat, _bgrMat, ColorConversionCodes.YUV2BGR_NV12);
+
+    [Benchmark(Description = "BGR24->I420 ours")]
+    public void BgrToI420Ours() => PixelConverter.Convert(_bgr, _i420Out);
+
+    [Benchmark(Description = "BGR24->I420 OpenCV (1 thread)")]
+    public void BgrToI420OpenCv() => Cv2.CvtColor(_bgrMat, _i420OutMat, ColorConversionCodes.BGR2YUV_I420);
 
     private static unsafe Mat ToContiguous(VideoFrame frame)
     {

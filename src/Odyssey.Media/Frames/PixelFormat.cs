@@ -15,7 +15,10 @@ public enum PixelFormat
     /// <summary>Packed 8-bit red, green, blue.</summary>
     Rgb24,
 
-    /// <summary>One 8-bit luma plane.</summary>
+    /// <summary>
+    /// One 8-bit full-range grey plane (0 black, 255 white), what OpenCV calls GRAY. Converting from
+    /// I420/NV12 stretches their limited-range luma; converting to them squeezes it back.
+    /// </summary>
     Gray8,
 }
 

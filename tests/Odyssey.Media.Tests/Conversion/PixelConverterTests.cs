@@ -72,6 +72,27 @@ public class PixelConverterTests
     }
 
     [Theory]
+    [MemberData(nameof(AllPairs))]
+    public void Convert_AnyPairAfterWarmUp_AllocatesNothing(PixelFormat from, PixelFormat to)
+    {
+        var pool = new VideoFramePool();
+        var source = pool.Rent(98, 34, from);
+        var destination = pool.Rent(98, 34, to);
+        TestImages.FillRandom(source, seed: 14);
+        PixelConverter.Convert(source, destination, YuvMatrix.Bt709);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 3; i++)
+        {
+            PixelConverter.Convert(source, destination, YuvMatrix.Bt709);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        source.Release();
+        destination.Release();
+    }
+
+    [Theory]
     [InlineData(PixelFormat.I420)]
     [InlineData(PixelFormat.Nv12)]
     [InlineData(PixelFormat.Bgr24)]
