@@ -74,12 +74,7 @@ public sealed class MotionBlock(MotionOptions options) : TransformBlock<VideoFra
             var previous = _previous.AsSpan(y * width, width);
             if (!first)
             {
-                for (var x = 0; x < width; x++)
-                {
-                    var difference = Math.Abs(current[x] - previous[x]);
-                    differenceSum += difference;
-                    moving += difference > threshold ? 1 : 0;
-                }
+                FrameDifference.Accumulate(current, previous, threshold, ref differenceSum, ref moving);
             }
 
             current.CopyTo(previous);

@@ -54,6 +54,7 @@ public class FrameIndexCodeTests
         Assert.True(FrameIndexCode.TryRead(frame, out var index));
         Assert.Equal(5, index);
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Theory]
@@ -67,6 +68,7 @@ public class FrameIndexCodeTests
 
         Assert.False(FrameIndexCode.TryRead(frame, out _));
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
@@ -84,6 +86,7 @@ public class FrameIndexCodeTests
 
         Assert.Equal(0, misreads);
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
@@ -105,6 +108,7 @@ public class FrameIndexCodeTests
 
         Assert.False(FrameIndexCode.TryRead(frame, out _));
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Theory]
