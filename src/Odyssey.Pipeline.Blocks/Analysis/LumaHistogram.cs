@@ -11,26 +11,33 @@ internal sealed class LumaHistogram
 
     private readonly long[] _counts = new long[Levels];
     private readonly int[] _partial = new int[PartialTables * Levels];
-    private byte[] _scratch = [];
 
     /// <summary>Pixels counted.</summary>
     public long Total { get; private set; }
 
     /// <summary>Counts the luma of every pixel of <paramref name="frame"/>, replacing the previous counts.</summary>
-    public void Count(VideoFrame frame)
+    public void Count(VideoFrame frame, VideoFramePool pool)
     {
-        if (_scratch.Length < frame.Width)
+        var converted = Luma.ConvertIfPacked(frame, pool);
+        try
         {
-            _scratch = new byte[frame.Width];
+            CountPlane(converted ?? frame);
         }
+        finally
+        {
+            converted?.Release();
+        }
+    }
 
+    private void CountPlane(VideoFrame frame)
+    {
         // Four sub-tables, so neighbouring equal pixels (flat areas are common) do not wait on each
         // other's increment of the same counter.
         var partial = _partial.AsSpan();
         partial.Clear();
         for (var y = 0; y < frame.Height; y++)
         {
-            var row = Luma.Row(frame, y, _scratch);
+            var row = frame.GetRow(0, y);
             var x = 0;
             for (; x <= row.Length - PartialTables; x += PartialTables)
             {
