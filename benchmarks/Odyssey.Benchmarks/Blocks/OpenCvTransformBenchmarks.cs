@@ -30,9 +30,12 @@ public class OpenCvTransformBenchmarks
     {
         _bgr = BenchmarkFrames.Pattern(_context);
         _gray = BenchmarkFrames.Gray(_context, _bgr);
-        _bgrMat = new Mat(BenchmarkFrames.Height, BenchmarkFrames.Width, MatType.CV_8UC3);
-        _bgrMat.SetTo(new Scalar(40, 90, 200));
-        _scratch = new Mat();
+        using (var view = Mat.FromPixelData(_bgr.Height, _bgr.Width, MatType.CV_8UC3, _bgr.GetPlanePointer(0), _bgr.GetStride(0)))
+        {
+            _bgrMat = view.Clone();
+        }
+
+        _scratch = new Mat(_bgrMat.Size(), _bgrMat.Type());
         _blur = BenchmarkBlockContext.Attach(new GaussianBlurBlock(new GaussianBlurOptions { Kernel = 5 }), _context);
         _resize = BenchmarkBlockContext.Attach(new ResizeBlock(new ResizeOptions { Width = 640, Height = 360 }), _context);
         _grayscale = BenchmarkBlockContext.Attach(new GrayscaleBlock(new GrayscaleOptions()), _context);

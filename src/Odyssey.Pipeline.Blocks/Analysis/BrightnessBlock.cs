@@ -56,7 +56,7 @@ public sealed class BrightnessBlock(BrightnessOptions options) : TransformBlock<
     protected override ValueTask<AnalysisRecord?> TransformAsync(VideoFrame input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        _histogram.Count(input);
+        _histogram.Count(input, Context.FramePool);
         var bins = new long[Options.Bins];
         _histogram.Fold(bins);
         return ValueTask.FromResult<AnalysisRecord?>(new BrightnessRecord

@@ -7,27 +7,55 @@ internal sealed class LumaHistogram
 {
     private const int Levels = 256;
 
+    private const int PartialTables = 4;
+
     private readonly long[] _counts = new long[Levels];
-    private byte[] _scratch = [];
+    private readonly int[] _partial = new int[PartialTables * Levels];
 
     /// <summary>Pixels counted.</summary>
     public long Total { get; private set; }
 
     /// <summary>Counts the luma of every pixel of <paramref name="frame"/>, replacing the previous counts.</summary>
-    public void Count(VideoFrame frame)
+    public void Count(VideoFrame frame, VideoFramePool pool)
     {
-        Array.Clear(_counts);
-        if (_scratch.Length < frame.Width)
+        var converted = Luma.ConvertIfPacked(frame, pool);
+        try
         {
-            _scratch = new byte[frame.Width];
+            CountPlane(converted ?? frame);
         }
+        finally
+        {
+            converted?.Release();
+        }
+    }
 
+    private void CountPlane(VideoFrame frame)
+    {
+        // Four sub-tables, so neighbouring equal pixels (flat areas are common) do not wait on each
+        // other's increment of the same counter.
+        var partial = _partial.AsSpan();
+        partial.Clear();
         for (var y = 0; y < frame.Height; y++)
         {
-            foreach (var value in Luma.Row(frame, y, _scratch))
+            var row = frame.GetRow(0, y);
+            var x = 0;
+            for (; x <= row.Length - PartialTables; x += PartialTables)
             {
-                _counts[value]++;
+                partial[row[x]]++;
+                partial[Levels + row[x + 1]]++;
+                partial[(2 * Levels) + row[x + 2]]++;
+                partial[(3 * Levels) + row[x + 3]]++;
             }
+
+            for (; x < row.Length; x++)
+            {
+                partial[row[x]]++;
+            }
+        }
+
+        for (var level = 0; level < Levels; level++)
+        {
+            _counts[level] = (long)partial[level] + partial[Levels + level] + partial[(2 * Levels) + level] + partial[(3 * Levels) + level];
         }
 
         Total = (long)frame.Width * frame.Height;

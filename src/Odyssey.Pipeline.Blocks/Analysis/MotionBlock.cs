@@ -46,7 +46,6 @@ public sealed class MotionBlock(MotionOptions options) : TransformBlock<VideoFra
     public const string TypeName = "motion";
 
     private byte[] _previous = [];
-    private byte[] _scratch = [];
     private int _width;
     private int _height;
 
@@ -60,7 +59,6 @@ public sealed class MotionBlock(MotionOptions options) : TransformBlock<VideoFra
         if (first)
         {
             _previous = new byte[width * height];
-            _scratch = new byte[width];
             _width = width;
             _height = height;
         }
@@ -68,21 +66,25 @@ public sealed class MotionBlock(MotionOptions options) : TransformBlock<VideoFra
         long differenceSum = 0;
         long moving = 0;
         var threshold = Options.PixelThreshold;
-        for (var y = 0; y < height; y++)
+        var converted = Luma.ConvertIfPacked(input, Context.FramePool);
+        try
         {
-            var current = Luma.Row(input, y, _scratch);
-            var previous = _previous.AsSpan(y * width, width);
-            if (!first)
+            var luma = converted ?? input;
+            for (var y = 0; y < height; y++)
             {
-                for (var x = 0; x < width; x++)
+                var current = luma.GetRow(0, y);
+                var previous = _previous.AsSpan(y * width, width);
+                if (!first)
                 {
-                    var difference = Math.Abs(current[x] - previous[x]);
-                    differenceSum += difference;
-                    moving += difference > threshold ? 1 : 0;
+                    FrameDifference.Accumulate(current, previous, threshold, ref differenceSum, ref moving);
                 }
-            }
 
-            current.CopyTo(previous);
+                current.CopyTo(previous);
+            }
+        }
+        finally
+        {
+            converted?.Release();
         }
 
         var pixels = (double)width * height;

@@ -65,7 +65,7 @@ public sealed class SceneChangeBlock(SceneChangeOptions options) : TransformBloc
             _previous = new long[Options.Bins];
         }
 
-        _histogram.Count(input);
+        _histogram.Count(input, Context.FramePool);
         _histogram.Fold(_current);
         var distance = _previousTotal == 0 ? 0 : Bhattacharyya(_previous, _previousTotal, _current, _histogram.Total);
         (_previous, _current) = (_current, _previous);

@@ -3,13 +3,13 @@ using Odyssey.Media;
 namespace Odyssey.Pipeline.Blocks;
 
 /// <summary>
-/// Luma rows of any frame: the Y plane of GRAY8/I420/NV12 as is, or BT.601 weights over packed RGB.
-/// One place for the weights, so every analysis block measures the same brightness.
+/// Luma (BT.601 weights 0.299, 0.587, 0.114) of any frame: plane 0 of GRAY8/I420/NV12 as is; packed
+/// RGB converted once per frame by OpenCV, which vectorises the weighting.
 /// </summary>
 internal static class Luma
 {
-    // BT.601 luma weights (0.299, 0.587, 0.114) in 8-bit fixed point; they sum to 256, so a grey
-    // pixel keeps its exact value.
+    // The same BT.601 weights in 8-bit fixed point, for reading a few pixels without converting a frame;
+    // they sum to 256, so a grey pixel keeps its exact value.
     private const int RedWeight = 77;
     private const int GreenWeight = 150;
     private const int BlueWeight = 29;
@@ -17,33 +17,31 @@ internal static class Luma
     private const int Rounding = 1 << (FixedPointShift - 1);
 
     /// <summary>
-    /// Row <paramref name="row"/> of luma: a view of the frame for planar and grey formats, else
-    /// computed into <paramref name="scratch"/> (at least <c>Width</c> bytes).
+    /// For packed RGB input, a pooled GRAY8 frame holding its luma (the caller releases it); null when
+    /// plane 0 of <paramref name="frame"/> already is luma.
     /// </summary>
-    public static ReadOnlySpan<byte> Row(VideoFrame frame, int row, Span<byte> scratch)
+    public static VideoFrame? ConvertIfPacked(VideoFrame frame, VideoFramePool pool)
     {
-        switch (frame.Format)
+        if (frame.Format is not (PixelFormat.Bgr24 or PixelFormat.Rgb24))
         {
-            case PixelFormat.Bgr24:
-                return Weigh(frame.GetRow(0, row), scratch[..frame.Width], redOffset: 2, blueOffset: 0);
-            case PixelFormat.Rgb24:
-                return Weigh(frame.GetRow(0, row), scratch[..frame.Width], redOffset: 0, blueOffset: 2);
-            default:
-                return frame.GetRow(0, row);
+            return null;
+        }
+
+        var gray = pool.Rent(frame.Width, frame.Height, PixelFormat.Gray8);
+        try
+        {
+            GrayscaleBlock.GrayInto(frame, gray);
+            gray.CopyMetadataFrom(frame);
+            return gray;
+        }
+        catch
+        {
+            gray.Release();
+            throw;
         }
     }
 
     /// <summary>Luma of one packed pixel.</summary>
     public static int Of(byte red, byte green, byte blue) =>
         ((red * RedWeight) + (green * GreenWeight) + (blue * BlueWeight) + Rounding) >> FixedPointShift;
-
-    private static Span<byte> Weigh(ReadOnlySpan<byte> pixels, Span<byte> luma, int redOffset, int blueOffset)
-    {
-        for (int x = 0, i = 0; x < luma.Length; x++, i += 3)
-        {
-            luma[x] = (byte)Of(pixels[i + redOffset], pixels[i + 1], pixels[i + blueOffset]);
-        }
-
-        return luma;
-    }
 }

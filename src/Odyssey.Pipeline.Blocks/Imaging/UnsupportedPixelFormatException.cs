@@ -50,7 +50,7 @@ public sealed class UnsupportedPixelFormatException : InvalidOperationException
     private static string Describe(string blockName, string blockType, PixelFormat received, ImmutableArray<PixelFormat> accepted)
     {
         var names = string.Join(", ", accepted.Select(FormatName));
-        return $"block \"{blockName}\" ({blockType}) received a {FormatName(received)} frame but accepts only {names}; "
+        return $"block \"{blockName}\" ({blockType}) received a frame in {FormatName(received)} but accepts only {names}; "
             + $"put a \"convert\" block with \"format\": \"{FormatName(accepted[0])}\" in front of it";
     }
 

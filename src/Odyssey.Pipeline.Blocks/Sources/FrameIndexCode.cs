@@ -48,6 +48,9 @@ public static class FrameIndexCode
     /// <summary>White and black references must differ by this much luma, else there is no stamp to read.</summary>
     private const int MinimumContrast = 64;
 
+    /// <summary>About this many samples per side of a cell's centre (about 64 per cell) when reading.</summary>
+    private const int SamplesPerSide = 8;
+
     private const byte White = 255;
     private const byte Black = 0;
 
@@ -158,7 +161,10 @@ public static class FrameIndexCode
         return (column * width / Columns, row * height / HeightDivisions, (column + 1) * width / Columns, (row + 1) * height / HeightDivisions);
     }
 
-    /// <summary>Mean luma of the cell's central half (at least one pixel), away from edges blurred by filters and codecs.</summary>
+    /// <summary>
+    /// Mean luma of the cell's central half (at least one pixel), away from edges blurred by filters and
+    /// codecs. Large cells are sampled on a sparse grid: the centre is flat, so more samples add nothing.
+    /// </summary>
     private static int InnerMean(VideoFrame frame, int cell)
     {
         var (left, top, right, bottom) = CellBounds(cell, frame.Width, frame.Height);
@@ -168,28 +174,31 @@ public static class FrameIndexCode
         right = Math.Max(left + 1, right - insetX);
         top += insetY;
         bottom = Math.Max(top + 1, bottom - insetY);
+        var stepX = Math.Max(1, (right - left) / SamplesPerSide);
+        var stepY = Math.Max(1, (bottom - top) / SamplesPerSide);
         long sum = 0;
-        for (var y = top; y < bottom; y++)
+        long samples = 0;
+        for (var y = top; y < bottom; y += stepY)
         {
             var row = frame.GetRow(0, y);
             switch (frame.Format)
             {
                 case PixelFormat.Bgr24:
-                    for (var x = left; x < right; x++)
+                    for (var x = left; x < right; x += stepX, samples++)
                     {
                         sum += Luma.Of(row[(3 * x) + 2], row[(3 * x) + 1], row[3 * x]);
                     }
 
                     break;
                 case PixelFormat.Rgb24:
-                    for (var x = left; x < right; x++)
+                    for (var x = left; x < right; x += stepX, samples++)
                     {
                         sum += Luma.Of(row[3 * x], row[(3 * x) + 1], row[(3 * x) + 2]);
                     }
 
                     break;
                 default:
-                    for (var x = left; x < right; x++)
+                    for (var x = left; x < right; x += stepX, samples++)
                     {
                         sum += row[x];
                     }
@@ -198,6 +207,6 @@ public static class FrameIndexCode
             }
         }
 
-        return (int)(sum / ((long)(right - left) * (bottom - top)));
+        return (int)(sum / samples);
     }
 }

@@ -57,6 +57,7 @@ public class AnalysisBlockTests
         Assert.Equal(0.0, records[1].MovingFraction);
         first.Release();
         second.Release();
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     [Theory]
@@ -95,6 +96,7 @@ public class AnalysisBlockTests
         Assert.Equal(127.5, record.Mean, 9);
         Assert.Equal([32L * 48, 32L * 48], record.Histogram.ToArray());
         frame.Release();
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     [Fact]
@@ -156,6 +158,62 @@ public class AnalysisBlockTests
         Assert.Equal(10.0, json.RootElement.GetProperty("mean").GetDouble());
         Assert.Equal(4, json.RootElement.GetProperty("histogram").GetArrayLength());
         frame.Release();
+        Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(31, 25)]
+    [InlineData(100, 0)]
+    [InlineData(5000, 25)]
+    [InlineData(40_000, 254)]
+    public void FrameDifference_RandomRows_MatchesThePlainLoop(int length, int threshold)
+    {
+        var random = new Random(length);
+        var current = new byte[length];
+        var previous = new byte[length];
+        random.NextBytes(current);
+        random.NextBytes(previous);
+        long expectedSum = 0;
+        long expectedMoving = 0;
+        for (var x = 0; x < length; x++)
+        {
+            var difference = Math.Abs(current[x] - previous[x]);
+            expectedSum += difference;
+            expectedMoving += difference > threshold ? 1 : 0;
+        }
+
+        long sum = 0;
+        long moving = 0;
+        FrameDifference.Accumulate(current, previous, threshold, ref sum, ref moving);
+
+        Assert.Equal((expectedSum, expectedMoving), (sum, moving));
+    }
+
+    [Fact]
+    public async Task Brightness_NoiseFrame_MatchesACountedHistogram()
+    {
+        using var context = new TestBlockContext();
+        var frame = context.FramePool.Rent(333, 77, PixelFormat.Gray8);
+        new Random(3).NextBytes(frame.GetPlane(0));
+        var expected = new long[256];
+        long total = 0;
+        for (var y = 0; y < frame.Height; y++)
+        {
+            foreach (var value in frame.GetRow(0, y))
+            {
+                expected[value]++;
+                total += value;
+            }
+        }
+
+        var block = await BlockHarness.StartAsync(new BrightnessBlock(new BrightnessOptions { Bins = 256 }), context);
+        var record = (BrightnessRecord)(await BlockHarness.TransformAsync(block, frame))!;
+
+        Assert.Equal(expected, record.Histogram.ToArray());
+        Assert.Equal((double)total / (333 * 77), record.Mean, 9);
+        frame.Release();
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     private static void Fill(VideoFrame frame, int left, int top, int width, int height, byte value)

@@ -112,7 +112,9 @@ public class SinkBlockTests
     {
         // Needs PixelConverter (stubbed until the converter branch is merged).
         using var context = new TestBlockContext();
-        var frame = await OpenCvTransformTests.PlanarInputAsync(context, format);
+        var gray = await OpenCvTransformTests.InputAsync(context, PixelFormat.Gray8);
+        var frame = TestFrames.PlanarFromGray(context.FramePool, gray, format);
+        gray.Release();
         var sink = await BlockHarness.StartAsync(new PngSinkBlock(new PngSinkOptions { Directory = "planar" }), context);
 
         try
@@ -188,6 +190,7 @@ public class SinkBlockTests
         Assert.True(File.Exists(Path.Combine(context.BaseDirectory, "shot_12.png")));
         Assert.Equal(1, sink.ImagesWritten);
         frame.Release();
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     [Fact]
@@ -292,6 +295,7 @@ public class SinkBlockTests
         await sink.DisposeAsync();
 
         Assert.False(File.Exists(Path.Combine(context.BaseDirectory, "cut.mp4")));
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     [Fact]

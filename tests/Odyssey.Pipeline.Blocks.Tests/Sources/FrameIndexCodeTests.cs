@@ -1,3 +1,4 @@
+using CsCheck;
 using Odyssey.Media;
 using OpenCvSharp;
 
@@ -44,6 +45,30 @@ public class FrameIndexCodeTests
     }
 
     [Fact]
+    public void TryRead_AnyIndexOnAnySizeFrom64x48_RoundTrips()
+    {
+        var pool = new VideoFramePool(retainedPerShape: 0);
+        Gen.Select(Gen.Int[64, 700], Gen.Int[48, 500], Gen.UInt, Gen.Byte, Gen.OneOf(PixelFormat.Bgr24, PixelFormat.Rgb24, PixelFormat.Gray8))
+            .Sample(
+                sample =>
+                {
+                    var (width, height, stamped, background, format) = sample;
+                    var frame = TestFrames.Uniform(pool, width, height, format, background);
+                    try
+                    {
+                        FrameIndexCode.Draw(frame, stamped);
+                        return FrameIndexCode.TryRead(frame, out var index) && index == stamped;
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
+                },
+                iter: 300);
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void TryRead_IndexBeyond32Bits_ReadsTheLow32Bits()
     {
         var pool = new VideoFramePool();
@@ -54,6 +79,7 @@ public class FrameIndexCodeTests
         Assert.True(FrameIndexCode.TryRead(frame, out var index));
         Assert.Equal(5, index);
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Theory]
@@ -67,6 +93,7 @@ public class FrameIndexCodeTests
 
         Assert.False(FrameIndexCode.TryRead(frame, out _));
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
@@ -84,6 +111,7 @@ public class FrameIndexCodeTests
 
         Assert.Equal(0, misreads);
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
@@ -105,6 +133,7 @@ public class FrameIndexCodeTests
 
         Assert.False(FrameIndexCode.TryRead(frame, out _));
         frame.Release();
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Theory]
@@ -174,12 +203,15 @@ public class FrameIndexCodeTests
         await AssertSurvivesAsync(new GrayscaleBlock(new GrayscaleOptions()), 640, 480);
     }
 
-    [Fact]
-    public async Task TryRead_AfterMp4SinkAndVideoCapture_ReturnsEveryIndexInOrder()
+    [Theory]
+    [InlineData(640, 480)]
+    [InlineData(160, 120)]
+    [InlineData(64, 48)]
+    public async Task TryRead_AfterMp4SinkAndVideoCapture_ReturnsEveryIndexInOrder(int width, int height)
     {
         const int Count = 45;
         using var context = new TestBlockContext();
-        var frames = await TestFrames.PatternAsync(context, 640, 480, count: Count);
+        var frames = await TestFrames.PatternAsync(context, width, height, count: Count);
         var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "video/out.mp4" }), context);
         foreach (var frame in frames)
         {

@@ -274,7 +274,7 @@ public class OpenCvTransformTests
         Assert.Equal(("edges", "canny", PixelFormat.I420), (error.BlockName, error.BlockType, error.Received));
         Assert.Equal([PixelFormat.Bgr24, PixelFormat.Rgb24, PixelFormat.Gray8], error.Accepted.ToArray());
         Assert.Equal(
-            "block \"edges\" (canny) received a i420 frame but accepts only bgr24, rgb24, gray8; put a \"convert\" block with \"format\": \"bgr24\" in front of it",
+            "block \"edges\" (canny) received a frame in i420 but accepts only bgr24, rgb24, gray8; put a \"convert\" block with \"format\": \"bgr24\" in front of it",
             error.Message);
         input.Release();
         Assert.Equal(0, context.FramePool.Outstanding);
