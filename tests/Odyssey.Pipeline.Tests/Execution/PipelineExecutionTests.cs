@@ -378,6 +378,21 @@ public sealed class PipelineExecutionTests
     }
 
     [Fact]
+    public async Task UnconnectedOutput_TransformWithNothingDownstream_ItemsCountedAsWrittenAndReleased()
+    {
+        var transform = new TransformOptions();
+        var definition = Graph(
+            [Block<CountingSource>("src", new SourceOptions { Count = 25 }), Block<PassThroughTransform>("pass", transform)],
+            Link("src.out", "pass.in"));
+
+        var result = await FinishAsync(PipelineExecution.Start(definition, Options(_pool)), _pool);
+
+        Assert.Null(result.Fault);
+        Assert.Equal(Sequence(0, 25), transform.Probe.Received);
+        Assert.Equal(25, BlockOf(result.Metrics, "pass").ItemsOut);
+    }
+
+    [Fact]
     public void Start_LinkToUnknownPort_ThrowsNamingTheLink()
     {
         var definition = Graph(
