@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Odyssey.Media;
 
 namespace Odyssey.Pipeline;
@@ -141,7 +140,7 @@ internal sealed class TransformRunner<TIn, TOut, TOptions>(BlockDefinition defin
                     }
 
                     Counters.CountIn();
-                    var started = Stopwatch.GetTimestamp();
+                    var started = Counters.StartTiming();
                     TOut? result;
                     try
                     {
@@ -210,7 +209,7 @@ internal sealed class SinkRunner<TIn, TOptions>(BlockDefinition definition, Engi
                     }
 
                     Counters.CountIn();
-                    var started = Stopwatch.GetTimestamp();
+                    var started = Counters.StartTiming();
                     try
                     {
                         await _block.ConsumeAsync(item, token).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Odyssey.Media;
 using Dataflow = System.Threading.Tasks.Dataflow;
 
@@ -114,7 +113,7 @@ internal sealed class DataflowParallelTransformRunner<TIn, TOut, TOptions>(Block
     private async Task<TOut?> TransformOneAsync(TIn item)
     {
         var token = Control.AbortToken;
-        var started = Stopwatch.GetTimestamp();
+        var started = Counters.StartTiming();
         try
         {
             if (token.IsCancellationRequested)

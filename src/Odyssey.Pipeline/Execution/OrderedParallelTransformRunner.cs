@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Odyssey.Media;
 
@@ -119,7 +118,7 @@ internal sealed class OrderedParallelTransformRunner<TIn, TOut, TOptions>(BlockD
                         return;
                     }
 
-                    var started = Stopwatch.GetTimestamp();
+                    var started = Counters.StartTiming();
                     TOut? result;
                     try
                     {

@@ -20,6 +20,15 @@ internal sealed class BlockCounters
     /// </summary>
     private static readonly long RateWindowTicks = Stopwatch.Frequency;
 
+    /// <summary>
+    /// Items faster than this are only sampled: reading the clock costs about 30 ns here, twice per
+    /// item, which doubled the cost of a pass-through hop. 10 µs keeps that under 1 % for any item timed.
+    /// </summary>
+    private static readonly long FastItemTicks = Stopwatch.Frequency / 100_000;
+
+    /// <summary>While items are fast, one in this many is timed: enough samples for p99 at any useful rate.</summary>
+    private const int FastItemSampleEvery = 16;
+
     private readonly PipelineMeter _meter;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly Lock _rateLock = new();
@@ -31,6 +40,10 @@ internal sealed class BlockCounters
     private long _windowStartTicks;
     private long _windowStartCount;
     private double _lastRate = double.NaN;
+
+    // Sampling state: racy under parallel workers, which only makes the sample slightly irregular.
+    private bool _itemsAreFast;
+    private int _untimed;
 
     public BlockCounters(string name, string type, bool rateCountsInputs, PipelineMeter meter)
     {
@@ -69,10 +82,31 @@ internal sealed class BlockCounters
 
     public void CountDiscarded() => Interlocked.Increment(ref _discarded);
 
-    /// <summary>Records the time one item spent inside the block, from <see cref="Stopwatch.GetTimestamp"/> readings.</summary>
+    /// <summary>
+    /// Call before the block handles an item: a clock reading to pass to <see cref="RecordProcessing"/>,
+    /// or 0 when this item is not timed (see <see cref="FastItemTicks"/>).
+    /// </summary>
+    public long StartTiming()
+    {
+        if (_itemsAreFast && ++_untimed < FastItemSampleEvery)
+        {
+            return 0;
+        }
+
+        _untimed = 0;
+        return Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Records the time one item spent inside the block, from <see cref="StartTiming"/>'s reading.</summary>
     public void RecordProcessing(long startTicks)
     {
+        if (startTicks == 0)
+        {
+            return;
+        }
+
         var elapsed = Stopwatch.GetTimestamp() - startTicks;
+        _itemsAreFast = elapsed < FastItemTicks;
         Processing.Record(elapsed);
         var instrument = _meter.ProcessingTime;
         if (instrument.Enabled)

@@ -26,7 +26,10 @@ public sealed record BlockMetrics
     /// <summary>99th percentile time per item inside the block, in milliseconds.</summary>
     public double ProcessingP99Ms { get; init; }
 
-    /// <summary>Failures in the block (0 or 1: the first fault stops the graph).</summary>
+    /// <summary>
+    /// Failures in the block: usually 0 or 1, as the first fault stops the graph (a sink that fails
+    /// while consuming and again while finalising counts 2; only the pipeline's first is its fault).
+    /// </summary>
     public long Errors { get; init; }
 
     /// <summary>
@@ -59,7 +62,8 @@ public sealed record LinkMetrics
 
     /// <summary>
     /// Items that were queued on, or being written to, this link when the run aborted after a fault,
-    /// released unprocessed. Always 0 after a successful or stopped run: those drain.
+    /// or whose write the writer cancelled with a token of its own; each was released unprocessed.
+    /// 0 after a successful or stopped run of blocks that write with the token the engine gave them.
     /// </summary>
     public long Discarded { get; init; }
 }

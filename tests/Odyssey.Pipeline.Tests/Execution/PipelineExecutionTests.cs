@@ -191,6 +191,52 @@ public sealed class PipelineExecutionTests
         Assert.Equal(1, sink.Probe.DisposeCalls);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ParallelTransformFault_WorkerThrows_FaultNamesItAndEverythingIsReleased(bool dataflow)
+    {
+        var source = new SourceOptions { Count = -1 };
+        var sink = new SinkOptions();
+        var definition = Graph(
+            [Block<CountingSource>("src", source), Block<PassThroughTransform>("boom", new TransformOptions { ThrowOnIndex = 50, MaxRandomDelayMs = 1 }, 3),
+                Block<RecordingSink>("sink", sink)],
+            Link("src.out", "boom.in", 4), Link("boom.out", "sink.in", 4));
+        var options = Options(_pool, dataflow ? ParallelTransformStrategy.Dataflow : ParallelTransformStrategy.Channels);
+
+        var result = await FinishAsync(PipelineExecution.Start(definition, options), _pool);
+
+        Assert.Equal("boom", result.Fault?.Block);
+        Assert.Equal("run", result.Fault?.Phase);
+        Assert.Equal(1, sink.Probe.CompleteCalls);
+        Assert.True(source.Probe.SawCancellation);
+        var received = sink.Probe.Received.ToArray();
+        Assert.Equal(Sequence(0, received.Length), received);
+        Assert.InRange(received.Length, 0, 50);
+    }
+
+    [Fact]
+    public async Task SinkFault_UpstreamBlockedOnAFullLink_IsWokenAndTheRunEnds()
+    {
+        var source = new SourceOptions { Count = -1 };
+        var fanIn = new SourceOptions { Count = -1, FirstIndex = 1_000_000 };
+        var sink = new SinkOptions { ThrowOnIndex = 20, DelayMs = 1 };
+        var definition = Graph(
+            [Block<CountingSource>("src", source), Block<CountingSource>("other", fanIn), Block<PassThroughTransform>("pass", new TransformOptions()),
+                Block<RecordingSink>("sink", sink)],
+            Link("src.out", "pass.in", 1), Link("pass.out", "sink.in", 1), Link("other.out", "sink.in", 1, FullMode.DropOldest));
+
+        var result = await FinishAsync(PipelineExecution.Start(definition, Options(_pool)), _pool);
+
+        Assert.Equal("sink", result.Fault?.Block);
+        Assert.Equal("run", result.Fault?.Phase);
+        Assert.IsType<InvalidDataException>(result.Fault?.Exception);
+        Assert.Equal(1, sink.Probe.CompleteCalls);
+        Assert.True(source.Probe.SawCancellation);
+        Assert.True(fanIn.Probe.SawCancellation);
+        Assert.All(result.Metrics.Links, l => Assert.Equal(0, l.QueueDepth));
+    }
+
     [Fact]
     public async Task StartFault_SinkFailsToStart_PhaseStartAndNothingFlows()
     {
@@ -329,6 +375,21 @@ public sealed class PipelineExecutionTests
         Assert.Equal(Sequence(0, 10), sink.Probe.Received);
         Assert.Equal(100, source.Probe.Written);
         Assert.Equal(90, BlockOf(result.Metrics, "fwd").ItemsDiscarded);
+    }
+
+    [Fact]
+    public async Task UnconnectedOutput_TransformWithNothingDownstream_ItemsCountedAsWrittenAndReleased()
+    {
+        var transform = new TransformOptions();
+        var definition = Graph(
+            [Block<CountingSource>("src", new SourceOptions { Count = 25 }), Block<PassThroughTransform>("pass", transform)],
+            Link("src.out", "pass.in"));
+
+        var result = await FinishAsync(PipelineExecution.Start(definition, Options(_pool)), _pool);
+
+        Assert.Null(result.Fault);
+        Assert.Equal(Sequence(0, 25), transform.Probe.Received);
+        Assert.Equal(25, BlockOf(result.Metrics, "pass").ItemsOut);
     }
 
     [Fact]

@@ -206,6 +206,9 @@ public sealed class SinkOptions
 
     public bool FailOnComplete { get; set; }
 
+    /// <summary>Throws when consuming the item with this index; -1 never.</summary>
+    public long ThrowOnIndex { get; set; } = -1;
+
     public Probe Probe { get; set; } = new();
 }
 
@@ -224,6 +227,11 @@ public sealed class RecordingSink(SinkOptions options) : SinkBlock<VideoFrame, S
         if (item.ReferenceCount < 1)
         {
             throw new InvalidOperationException($"item {item.Index} arrived already released");
+        }
+
+        if (item.Index == Options.ThrowOnIndex)
+        {
+            throw new InvalidDataException($"test: cannot consume item {item.Index}");
         }
 
         if (Options.Probe.Gate is { } gate)
