@@ -52,6 +52,7 @@ internal static class MetricsReport
             writer.WriteNumber("processingP50Ms", block.ProcessingP50Ms);
             writer.WriteNumber("processingP99Ms", block.ProcessingP99Ms);
             writer.WriteNumber("errors", block.Errors);
+            writer.WriteNumber("itemsDiscarded", block.ItemsDiscarded);
             writer.WriteEndObject();
         }
 
@@ -66,6 +67,7 @@ internal static class MetricsReport
             writer.WriteNumber("queueDepth", link.QueueDepth);
             writer.WriteNumber("transferred", link.Transferred);
             writer.WriteNumber("dropped", link.Dropped);
+            writer.WriteNumber("discarded", link.Discarded);
             writer.WriteEndObject();
         }
 

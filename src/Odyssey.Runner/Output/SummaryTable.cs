@@ -22,11 +22,11 @@ internal static class SummaryTable
         if (!snapshot.Links.IsEmpty)
         {
             builder.AppendLine();
-            var links = new TextTable("link", "capacity", "full", "queued", "passed", "dropped");
+            var links = new TextTable("link", "capacity", "full", "queued", "passed", "dropped", "discarded");
             foreach (var link in snapshot.Links)
             {
                 links.Add(link.Name, Count(link.Capacity), BlockDescriptor.EnumName(link.Full.ToString()), Count(link.QueueDepth),
-                    Count(link.Transferred), Count(link.Dropped));
+                    Count(link.Transferred), Count(link.Dropped), Count(link.Discarded));
             }
 
             links.WriteTo(builder);
