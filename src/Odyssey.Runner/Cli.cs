@@ -89,6 +89,9 @@ internal static class Cli
         }
 
         using var stop = new CancellationTokenSource();
+        var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
+        var live = !commandLine.Plain && !Console.IsErrorRedirected;
+        var progress = new ProgressReporter(execution, stderr, live, TimeSpan.FromSeconds(commandLine.ProgressInterval));
         var stopRequests = 0;
         void RequestStop(PosixSignalContext context)
         {
@@ -96,24 +99,23 @@ internal static class Cli
             context.Cancel = true;
             if (Interlocked.Increment(ref stopRequests) == 1)
             {
-                stderr.WriteLine("odyssey-pipeline: stopping — draining in-flight frames and finalising sinks (press Ctrl+C again to abort)");
+                progress.Note("odyssey-pipeline: stopping — draining in-flight frames and finalising sinks (press Ctrl+C again to abort)");
                 stop.Cancel();
             }
             else
             {
-                stderr.WriteLine("odyssey-pipeline: aborted");
+                progress.Note("odyssey-pipeline: aborted");
                 Environment.Exit(ExitCodes.RuntimeFailure);
             }
         }
 
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
-
-        var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
-        var live = !commandLine.Plain && !Console.IsErrorRedirected;
-        using var progress = new ProgressReporter(execution, stderr, live, TimeSpan.FromSeconds(commandLine.ProgressInterval));
-        var result = await execution.Completion.ConfigureAwait(false);
-        await progress.DisposeAsync().ConfigureAwait(false);
+        PipelineResult result;
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop))
+        {
+            result = await execution.Completion.ConfigureAwait(false);
+            await progress.DisposeAsync().ConfigureAwait(false);
+        }
 
         await stdout.WriteAsync(SummaryTable.Format(result.Metrics)).ConfigureAwait(false);
         if (commandLine.MetricsOut is not null)

@@ -6,7 +6,7 @@ namespace Odyssey.Runner.Output;
 /// Shows a run's progress while it goes: on a terminal, the summary table redrawn in place;
 /// otherwise one plain line per interval, so CI logs show progress without control codes.
 /// </summary>
-internal sealed class ProgressReporter : IDisposable, IAsyncDisposable
+internal sealed class ProgressReporter : IAsyncDisposable
 {
     /// <summary>Twice a second reads as live without costing the pipeline anything measurable.</summary>
     private static readonly TimeSpan LiveRefresh = TimeSpan.FromMilliseconds(500);
@@ -16,6 +16,7 @@ internal sealed class ProgressReporter : IDisposable, IAsyncDisposable
     private readonly bool _live;
     private readonly CancellationTokenSource _done = new();
     private readonly Task _loop;
+    private readonly Lock _drawing = new();
     private int _linesDrawn;
 
     public ProgressReporter(PipelineExecution execution, TextWriter writer, bool live, TimeSpan plainInterval)
@@ -34,15 +35,22 @@ internal sealed class ProgressReporter : IDisposable, IAsyncDisposable
         }
 
         await _loop.ConfigureAwait(false);
-        Erase();
+        lock (_drawing)
+        {
+            Erase();
+        }
+
         _done.Dispose();
     }
 
-    public void Dispose()
+    /// <summary>Writes a line above the live table (or among the plain lines) without garbling either.</summary>
+    public void Note(string line)
     {
-        if (!_done.IsCancellationRequested)
+        lock (_drawing)
         {
-            _done.Cancel();
+            Erase();
+            _writer.WriteLine(line);
+            _writer.Flush();
         }
     }
 
@@ -54,19 +62,22 @@ internal sealed class ProgressReporter : IDisposable, IAsyncDisposable
             while (await timer.WaitForNextTickAsync(_done.Token).ConfigureAwait(false))
             {
                 var snapshot = _execution.Snapshot();
-                if (_live)
+                lock (_drawing)
                 {
-                    Erase();
-                    var table = SummaryTable.Format(snapshot);
-                    _linesDrawn = table.Count(c => c == '\n');
-                    await _writer.WriteAsync(table).ConfigureAwait(false);
-                }
-                else
-                {
-                    await _writer.WriteLineAsync(SummaryTable.FormatLine(snapshot)).ConfigureAwait(false);
-                }
+                    if (_live)
+                    {
+                        Erase();
+                        var table = SummaryTable.Format(snapshot);
+                        _linesDrawn = table.Count(c => c == '\n');
+                        _writer.Write(table);
+                    }
+                    else
+                    {
+                        _writer.WriteLine(SummaryTable.FormatLine(snapshot));
+                    }
 
-                await _writer.FlushAsync().ConfigureAwait(false);
+                    _writer.Flush();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -79,8 +90,8 @@ internal sealed class ProgressReporter : IDisposable, IAsyncDisposable
     {
         if (_live && _linesDrawn > 0)
         {
-            // ANSI: cursor up over the last table, then clear to the end of the screen.
-            _writer.Write($"\u001b[{_linesDrawn}A\u001b[J");
+            // ANSI: back to column 0 (a typed ^C may have moved the cursor), up over the last table, clear below.
+            _writer.Write($"\r\u001b[{_linesDrawn}A\u001b[J");
             _linesDrawn = 0;
         }
     }
