@@ -56,6 +56,30 @@ public class RunnerBehaviourTests
     }
 
     [Fact]
+    public async Task Validate_FormatGuideExample_PrintsWhatTheGuideSays()
+    {
+        // pipelines/README.md shows a broken file and the runner's output for it; keep the two true.
+        using var work = new TempDirectory();
+        var guide = File.ReadAllText(Path.Combine(RunnerProcess.PipelinesDirectory, "README.md"));
+        var example = guide.IndexOf("Given `bad.json`:", StringComparison.Ordinal);
+        Assert.True(example >= 0, "the guide no longer has the bad.json example");
+        var file = Between(guide, "```json\n", "```", example);
+        var expected = Between(guide, "```text\n", "```", example);
+        File.WriteAllText(Path.Combine(work.Path, "bad.json"), file);
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "validate", "bad.json");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal(expected, outcome.StandardError);
+    }
+
+    private static string Between(string text, string open, string close, int from)
+    {
+        var start = text.IndexOf(open, from, StringComparison.Ordinal) + open.Length;
+        return text[start..text.IndexOf(close, start, StringComparison.Ordinal)];
+    }
+
+    [Fact]
     public async Task Validate_ShippedMainJob_IsValid()
     {
         using var work = new TempDirectory();
