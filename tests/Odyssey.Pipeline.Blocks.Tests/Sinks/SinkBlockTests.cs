@@ -177,6 +177,18 @@ public class SinkBlockTests
         Assert.Equal(["pattern"], error.MemberNames);
     }
 
+    [Theory]
+    [InlineData("frame-{{index}}.png")]
+    [InlineData("frame-{index:yyyy}.png")]
+    [InlineData("frame-{index:0,}.png")]
+    public void PngOptions_PatternThatDoesNotPrintTheIndex_IsRejected(string pattern)
+    {
+        var error = Assert.Single(OptionsValidation.Validate(new PngSinkOptions { Directory = "x", Pattern = pattern }));
+
+        Assert.Equal(["pattern"], error.MemberNames);
+        Assert.Contains("same file name", error.ErrorMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Png_CustomPattern_NamesFilesByIndex()
     {
