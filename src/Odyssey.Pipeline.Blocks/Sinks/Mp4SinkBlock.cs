@@ -29,6 +29,13 @@ public sealed class Mp4SinkOptions : IValidatableObject
         {
             yield return new ValidationResult($"fourcc must be four characters, got \"{Fourcc}\"", ["fourcc"]);
         }
+
+        // OpenCV picks the container from the extension (the partial name keeps it last); without
+        // one the writer fails to open at the first frame, with a message that does not say why.
+        if (!System.IO.Path.HasExtension(Path))
+        {
+            yield return new ValidationResult($"path needs a file extension that names the container (e.g. .mp4), got \"{Path}\"", ["path"]);
+        }
     }
 }
 

@@ -189,6 +189,18 @@ public class SinkBlockTests
         Assert.Contains("same file name", error.ErrorMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("recording")]
+    [InlineData("clips/recording")]
+    [InlineData("clips.v2/recording")]
+    public void Mp4Options_PathWithoutAnExtension_IsRejected(string path)
+    {
+        var error = Assert.Single(OptionsValidation.Validate(new Mp4SinkOptions { Path = path }));
+
+        Assert.Equal(["path"], error.MemberNames);
+        Assert.Contains("extension", error.ErrorMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Png_CustomPattern_NamesFilesByIndex()
     {
