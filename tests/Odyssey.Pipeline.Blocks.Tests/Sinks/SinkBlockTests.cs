@@ -308,6 +308,24 @@ public class SinkBlockTests
     }
 
     [Fact]
+    public async Task Mp4_WriterCannotOpen_FailsNamingTheBlockAndCompletesWithoutClaimingNoFrames()
+    {
+        using var context = new TestBlockContext("recorder");
+        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "out.mp4", Fourcc = "zzzz" }), context);
+        var frame = TestFrames.Uniform(context.FramePool, 160, 120, PixelFormat.Bgr24, 0, 0);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => BlockHarness.ConsumeAsync(sink, frame));
+        await BlockHarness.CompleteAsync(sink);
+        await sink.DisposeAsync();
+        frame.Release();
+
+        Assert.Contains("\"recorder\"", error.Message, StringComparison.Ordinal);
+        Assert.Null(sink.CompletionNote);
+        Assert.Empty(Directory.GetFiles(context.BaseDirectory));
+        Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
+    [Fact]
     public async Task Mp4_DisposedWithoutCompletion_LeavesNoFileUnderTheFinalName()
     {
         using var context = new TestBlockContext();
