@@ -52,6 +52,25 @@ public class SinkBlockTests
     }
 
     [Fact]
+    public async Task Jsonl_AppendAfterARunThatDiedMidLine_StartsTheNewRecordOnItsOwnLine()
+    {
+        using var context = new TestBlockContext();
+        var path = Path.Combine(context.BaseDirectory, "records.jsonl");
+        File.WriteAllText(path, "{\"kind\":\"motion\",\"frame\":0}\n{\"kind\":\"mot");
+        var sink = await BlockHarness.StartAsync(new JsonlSinkBlock(new JsonlSinkOptions { Path = "records.jsonl", Append = true }), context);
+
+        await BlockHarness.ConsumeAsync(sink, Record(7));
+        await BlockHarness.CompleteAsync(sink);
+        await sink.DisposeAsync();
+
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("{\"kind\":\"mot", lines[1]);
+        using var json = JsonDocument.Parse(lines[2]);
+        Assert.Equal(7, json.RootElement.GetProperty("frame").GetInt64());
+    }
+
+    [Fact]
     public async Task Jsonl_WithoutAppend_ReplacesTheFile()
     {
         using var context = new TestBlockContext();
