@@ -118,11 +118,10 @@ internal static class Cli
         }
 
         await stdout.WriteAsync(SummaryTable.Format(result.Metrics)).ConfigureAwait(false);
-        if (commandLine.MetricsOut is not null)
-        {
-            await MetricsReport.WriteAsync(commandLine.MetricsOut, result).ConfigureAwait(false);
-        }
 
+        // A report that cannot be written is one more failure to tell, not a reason to hide how the
+        // run went: the block fault (or the completion) is still reported below.
+        var reported = commandLine.MetricsOut is null || await TryWriteMetricsAsync(commandLine.MetricsOut, result, stderr).ConfigureAwait(false);
         if (result.Fault is { } fault)
         {
             await stderr.WriteLineAsync($"odyssey-pipeline: {(commandLine.Verbose ? $"block \"{fault.Block}\" failed during {fault.Phase}: {fault.Exception}" : fault.ToString())}").ConfigureAwait(false);
@@ -130,7 +129,21 @@ internal static class Cli
         }
 
         await stdout.WriteLineAsync(result.Stopped ? "stopped: drained and finalised" : "completed").ConfigureAwait(false);
-        return ExitCodes.Success;
+        return reported ? ExitCodes.Success : ExitCodes.RuntimeFailure;
+    }
+
+    private static async Task<bool> TryWriteMetricsAsync(string path, PipelineResult result, TextWriter stderr)
+    {
+        try
+        {
+            await MetricsReport.WriteAsync(path, result).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: --metrics-out {path}: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
     }
 
     private static async Task<BlockRegistry?> CreateRegistryAsync(CommandLine commandLine, TextWriter stderr)

@@ -32,6 +32,12 @@ internal sealed record CommandLine
     /// <summary>Often enough to see a stall in a CI log, rare enough not to flood it.</summary>
     public const double DefaultProgressIntervalSeconds = 5;
 
+    /// <summary>The progress timer counts whole milliseconds: anything shorter would round to no interval at all.</summary>
+    public const double MinProgressIntervalSeconds = 0.001;
+
+    /// <summary>A day: a longer interval never prints, and the timer cannot go past about 49 days anyway.</summary>
+    public const double MaxProgressIntervalSeconds = 86400;
+
     public const string Usage = """
         usage: odyssey-pipeline <command> [options]
 
@@ -124,9 +130,13 @@ internal sealed record CommandLine
                     result = result with { GraphFormat = format };
                     break;
                 case "--progress-interval":
-                    if (!double.TryParse(Value(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+                    // Checked here, not when the timer is made: by then the pipeline already runs, and a bad
+                    // value would crash it with exit code 1 and unfinalised sinks instead of a usage error.
+                    // The range test also refuses NaN and infinities, which TryParse accepts.
+                    if (!double.TryParse(Value(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                        || !(seconds >= MinProgressIntervalSeconds && seconds <= MaxProgressIntervalSeconds))
                     {
-                        return new CommandLine { Error = "--progress-interval needs a positive number of seconds" };
+                        return new CommandLine { Error = "--progress-interval needs a number of seconds from 0.001 to 86400" };
                     }
 
                     result = result with { ProgressInterval = seconds };

@@ -57,6 +57,33 @@ public class BuiltInBlocksTests
         Assert.Equal((16.0, 16384.0), pattern.FindOption("width")!.Range);
     }
 
+    [Theory]
+    [InlineData("mp4", "path", "\"\"")]
+    [InlineData("png", "directory", "\"  \"")]
+    [InlineData("jsonl", "path", "\"\"")]
+    public void Load_SinkWithABlankPath_IsRefusedNamingTheOption(string type, string option, string value)
+    {
+        // Records come out of an analysis block; frames straight from the source.
+        var analysis = type == "jsonl" ? "\"motion\": { \"type\": \"motion\" }," : "";
+        var chain = type == "jsonl" ? "src -> motion -> sink" : "src -> sink";
+        var json = $$"""
+            {
+              "blocks": {
+                "src": { "type": "testpattern" },
+                {{analysis}}
+                "sink": { "type": "{{type}}", "options": { "{{option}}": {{value}} } }
+              },
+              "links": [ "{{chain}}" ]
+            }
+            """;
+
+        var result = PipelineLoader.Load(json, BuiltInBlocks.CreateRegistry(), Path.GetTempPath());
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal($"$.blocks.sink.options.{option}", error.Path);
+        Assert.Equal($"option \"{option}\" of block \"sink\" ({type}) must not be empty.", error.Message);
+    }
+
     [Fact]
     public void Descriptors_Ports_MatchTheBlockShapes()
     {

@@ -26,7 +26,11 @@ public class CommandLineTests
     [InlineData(new[] { "run", "a.json", "--set", "novalue" }, "--set needs BLOCK.OPTION=VALUE")]
     [InlineData(new[] { "run", "a.json", "--set" }, "--set needs BLOCK.OPTION=VALUE")]
     [InlineData(new[] { "graph", "a.json", "--format", "svg" }, "--format must be mermaid or dot")]
-    [InlineData(new[] { "run", "a.json", "--progress-interval", "0" }, "--progress-interval needs a positive number of seconds")]
+    [InlineData(new[] { "run", "a.json", "--progress-interval", "0" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
+    [InlineData(new[] { "run", "a.json", "--progress-interval", "NaN" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
+    [InlineData(new[] { "run", "a.json", "--progress-interval", "Infinity" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
+    [InlineData(new[] { "run", "a.json", "--progress-interval", "0.0001" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
+    [InlineData(new[] { "run", "a.json", "--progress-interval", "1e10" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
     [InlineData(new[] { "validate", "a.json", "--frobnicate" }, "unknown option \"--frobnicate\" for validate")]
     [InlineData(new[] { "blocks", "extra" }, "unexpected argument \"extra\"")]
     public void Parse_BadArguments_ReportTheProblem(string[] args, string error)

@@ -53,9 +53,35 @@ public sealed class JsonlSinkBlock(JsonlSinkOptions options) : SinkBlock<Analysi
         }
 
         // No FileStream buffer: each line goes to the OS in one write call, which is the flush.
+        var unfinished = Options.Append && EndsInsideALine(FullPath);
         _file = new FileStream(FullPath, Options.Append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        if (unfinished)
+        {
+            // A run that died mid-line left half a record: end it, so the first new record gets a line
+            // of its own instead of being glued to it (one bad line, not two).
+            _file.WriteByte((byte)'\n');
+        }
+
         _writer = new Utf8JsonWriter(_line);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>True when <paramref name="path"/> exists, is not empty and its last byte is not a line end.</summary>
+    private static bool EndsInsideALine(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var existing = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        if (existing.Length == 0)
+        {
+            return false;
+        }
+
+        existing.Seek(-1, SeekOrigin.End);
+        return existing.ReadByte() != '\n';
     }
 
     /// <inheritdoc />

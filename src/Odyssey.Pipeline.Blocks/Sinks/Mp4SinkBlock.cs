@@ -29,6 +29,13 @@ public sealed class Mp4SinkOptions : IValidatableObject
         {
             yield return new ValidationResult($"fourcc must be four characters, got \"{Fourcc}\"", ["fourcc"]);
         }
+
+        // OpenCV picks the container from the extension (the partial name keeps it last); without
+        // one the writer fails to open at the first frame, with a message that does not say why.
+        if (!System.IO.Path.HasExtension(Path))
+        {
+            yield return new ValidationResult($"path needs a file extension that names the container (e.g. .mp4), got \"{Path}\"", ["path"]);
+        }
     }
 }
 
@@ -49,6 +56,7 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     private string _path = "";
     private int _width;
     private int _height;
+    private bool _received;
 
     /// <summary>Frames handed to the encoder so far.</summary>
     public long FramesWritten { get; private set; }
@@ -80,6 +88,7 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     protected override ValueTask ConsumeAsync(VideoFrame item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
+        _received = true;
         if (_writer is null)
         {
             Open(item.Width, item.Height);
@@ -111,8 +120,14 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     {
         if (_writer is null)
         {
-            CompletionNote = $"mp4 sink \"{Name}\": no frames arrived, so {_path} was not written";
-            Console.Error.WriteLine(CompletionNote);
+            // Frames that arrived but could not open the writer already failed the run with the reason;
+            // "no frames arrived" would then contradict it.
+            if (!_received)
+            {
+                CompletionNote = $"mp4 sink \"{Name}\": no frames arrived, so {_path} was not written";
+                Console.Error.WriteLine(CompletionNote);
+            }
+
             return ValueTask.CompletedTask;
         }
 

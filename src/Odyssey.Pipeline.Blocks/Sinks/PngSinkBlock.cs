@@ -50,7 +50,14 @@ public sealed class PngSinkOptions : IValidatableObject
         {
             try
             {
-                _ = string.Format(CultureInfo.InvariantCulture, ParsePattern(), 0L);
+                // Containing "{index" is not enough: "{{index}}" is an escaped literal and a format
+                // such as "{index:yyyy}" or "{index:0,}" prints the same text for neighbouring indices,
+                // so every image would overwrite the last one.
+                var format = ParsePattern();
+                if (string.Format(CultureInfo.InvariantCulture, format, 0L) == string.Format(CultureInfo.InvariantCulture, format, 1L))
+                {
+                    problem = "pattern gives the same file name for frames 0 and 1; its {index} must print the index";
+                }
             }
             catch (FormatException e)
             {

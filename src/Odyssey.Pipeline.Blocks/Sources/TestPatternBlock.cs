@@ -79,13 +79,16 @@ public sealed class TestPatternBlock(TestPatternOptions options) : SourceBlock<V
     /// <summary>The type name in pipeline files.</summary>
     public const string TypeName = "testpattern";
 
+    /// <summary>The clock realtime pacing follows; tests replace it to check the pace without waiting.</summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     protected override async Task ProduceAsync(IBlockOutput<VideoFrame> output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         var total = Options.EffectiveFrames();
         var scene = new TestScene(Options.Width, Options.Height, Options.Seed);
-        using var pace = Options.Realtime ? new PeriodicTimer(TimeSpan.FromSeconds(1 / Options.Fps)) : null;
+        using var pace = Options.Realtime ? new FramePacer(Options.Fps, Clock) : null;
         for (long index = 0; total == 0 || index < total; index++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -93,13 +96,12 @@ public sealed class TestPatternBlock(TestPatternOptions options) : SourceBlock<V
                 return;
             }
 
-            // The first frame goes out at once; each later one waits for its tick. PeriodicTimer keeps
-            // a fixed cadence (a slow consumer makes it skip ticks, not drift).
-            if (pace is not null && index > 0)
+            // The first frame goes out at once; each later one waits until it is due.
+            if (pace is not null)
             {
                 try
                 {
-                    await pace.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+                    await pace.WaitAsync(index, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

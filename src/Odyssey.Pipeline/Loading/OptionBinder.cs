@@ -102,6 +102,13 @@ internal sealed class OptionBinder(PipelineReader reader)
         return option.Nullable ? text + " or null" : text;
     }
 
+    /// <summary>
+    /// True for a string option marked <see cref="RequiredAttribute"/> without <see cref="RequiredAttribute.AllowEmptyStrings"/>:
+    /// as in data annotations, an empty or blank value does not count as given.
+    /// </summary>
+    public static bool RefusesEmpty(OptionDescriptor option) =>
+        option.ValueType == typeof(string) && option.Property.GetCustomAttribute<RequiredAttribute>() is { AllowEmptyStrings: false };
+
     private bool TryConvert(BlockEntry block, OptionDescriptor option, JsonElement value, string path, out object? converted)
     {
         converted = null;
@@ -190,6 +197,14 @@ internal sealed class OptionBinder(PipelineReader reader)
             }
 
             converted = value.GetString();
+            if (RefusesEmpty(option) && string.IsNullOrWhiteSpace((string)converted!))
+            {
+                // A blank path would resolve to the pipeline file's own folder and fail only when the
+                // block opens it, with a message about that folder rather than this option.
+                reader.Add(PipelineRules.InvalidValue, path, $"{subject} must not be empty.");
+                return false;
+            }
+
             return true;
         }
 

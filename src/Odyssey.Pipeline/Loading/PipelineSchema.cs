@@ -260,6 +260,12 @@ public static class PipelineSchema
             }
         }
 
+        if (OptionBinder.RefusesEmpty(option))
+        {
+            // The loader also refuses blank text; a schema can only say "not empty".
+            w.WriteNumber("minLength", 1);
+        }
+
         if (option.Range is { } range)
         {
             w.WriteNumber("minimum", range.Minimum);

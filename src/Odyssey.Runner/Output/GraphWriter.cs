@@ -48,5 +48,7 @@ internal static class GraphWriter
         block.Parallelism > 1 ? $"{separator}×{block.Parallelism}" : "";
 
     // Mermaid node ids must avoid its keywords and punctuation; names are letters, digits, '_' and '-'.
-    private static string NodeId(string name) => "b_" + name.Replace('-', '_');
+    // The mapping must be one-to-one, or "a-b" and "a_b" would be drawn as one node: '_' doubles and
+    // '-' becomes "_h", so every '_' in an id starts a two-character escape.
+    private static string NodeId(string name) => "b_" + name.Replace("_", "__", StringComparison.Ordinal).Replace("-", "_h", StringComparison.Ordinal);
 }

@@ -52,6 +52,25 @@ public class SinkBlockTests
     }
 
     [Fact]
+    public async Task Jsonl_AppendAfterARunThatDiedMidLine_StartsTheNewRecordOnItsOwnLine()
+    {
+        using var context = new TestBlockContext();
+        var path = Path.Combine(context.BaseDirectory, "records.jsonl");
+        File.WriteAllText(path, "{\"kind\":\"motion\",\"frame\":0}\n{\"kind\":\"mot");
+        var sink = await BlockHarness.StartAsync(new JsonlSinkBlock(new JsonlSinkOptions { Path = "records.jsonl", Append = true }), context);
+
+        await BlockHarness.ConsumeAsync(sink, Record(7));
+        await BlockHarness.CompleteAsync(sink);
+        await sink.DisposeAsync();
+
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("{\"kind\":\"mot", lines[1]);
+        using var json = JsonDocument.Parse(lines[2]);
+        Assert.Equal(7, json.RootElement.GetProperty("frame").GetInt64());
+    }
+
+    [Fact]
     public async Task Jsonl_WithoutAppend_ReplacesTheFile()
     {
         using var context = new TestBlockContext();
@@ -177,6 +196,30 @@ public class SinkBlockTests
         Assert.Equal(["pattern"], error.MemberNames);
     }
 
+    [Theory]
+    [InlineData("frame-{{index}}.png")]
+    [InlineData("frame-{index:yyyy}.png")]
+    [InlineData("frame-{index:0,}.png")]
+    public void PngOptions_PatternThatDoesNotPrintTheIndex_IsRejected(string pattern)
+    {
+        var error = Assert.Single(OptionsValidation.Validate(new PngSinkOptions { Directory = "x", Pattern = pattern }));
+
+        Assert.Equal(["pattern"], error.MemberNames);
+        Assert.Contains("same file name", error.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("recording")]
+    [InlineData("clips/recording")]
+    [InlineData("clips.v2/recording")]
+    public void Mp4Options_PathWithoutAnExtension_IsRejected(string path)
+    {
+        var error = Assert.Single(OptionsValidation.Validate(new Mp4SinkOptions { Path = path }));
+
+        Assert.Equal(["path"], error.MemberNames);
+        Assert.Contains("extension", error.ErrorMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Png_CustomPattern_NamesFilesByIndex()
     {
@@ -281,6 +324,24 @@ public class SinkBlockTests
 
         Assert.Empty(Directory.GetFiles(context.BaseDirectory));
         Assert.Contains("no frames", sink.CompletionNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mp4_WriterCannotOpen_FailsNamingTheBlockAndCompletesWithoutClaimingNoFrames()
+    {
+        using var context = new TestBlockContext("recorder");
+        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "out.mp4", Fourcc = "zzzz" }), context);
+        var frame = TestFrames.Uniform(context.FramePool, 160, 120, PixelFormat.Bgr24, 0, 0);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => BlockHarness.ConsumeAsync(sink, frame));
+        await BlockHarness.CompleteAsync(sink);
+        await sink.DisposeAsync();
+        frame.Release();
+
+        Assert.Contains("\"recorder\"", error.Message, StringComparison.Ordinal);
+        Assert.Null(sink.CompletionNote);
+        Assert.Empty(Directory.GetFiles(context.BaseDirectory));
+        Assert.Equal(0, context.FramePool.Outstanding);
     }
 
     [Fact]

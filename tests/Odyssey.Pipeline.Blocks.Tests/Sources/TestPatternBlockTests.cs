@@ -116,6 +116,27 @@ public class TestPatternBlockTests
         Assert.Equal(0, context.FramePool.Outstanding);
     }
 
+    [Theory]
+    [InlineData(600.0, 61)] // a 1.67 ms period: a timer of whole milliseconds alone would run at 1000 fps
+    [InlineData(30.0, 31)] // 33.3 ms: as 33 ms, 1% fast
+    [InlineData(1000.0, 11)]
+    public async Task Produce_Realtime_TakesExactlyTheFramesDurationOnTheClock(double fps, int frames)
+    {
+        var clock = new SteppingClock();
+        using var context = new TestBlockContext();
+        var source = await BlockHarness.StartAsync(new TestPatternBlock(new TestPatternOptions { Width = 16, Height = 12, Fps = fps, Frames = frames, Realtime = true }) { Clock = clock }, context);
+
+        var produced = await BlockHarness.ProduceAsync(source);
+
+        // The last frame is due (frames - 1) / fps after the first; waits are rounded up to whole
+        // milliseconds, so the clock may pass that deadline by less than one.
+        var due = TimeSpan.FromSeconds((frames - 1) / fps);
+        Assert.InRange(clock.Elapsed, due, due + TimeSpan.FromMilliseconds(1));
+        Assert.Equal(frames, produced.Count);
+        TestFrames.ReleaseAll(produced);
+        Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
     [Fact]
     public async Task Produce_SteadyState_ReusesPooledFrames()
     {

@@ -34,6 +34,35 @@ public class RunnerBehaviourTests
     }
 
     [Fact]
+    public async Task Run_BlockFailsAndMetricsCannotBeWritten_ReportsBothAndExitsOne()
+    {
+        using var work = new TempDirectory();
+        File.WriteAllText(Path.Combine(work.Path, "blocker"), "a file where the sink wants a directory");
+        Directory.CreateDirectory(Path.Combine(work.Path, "taken"));
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "run", MainJob, "--plain", "--set", "records.path=blocker/motion.jsonl",
+            "--metrics-out", Path.Combine(work.Path, "taken"));
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("block \"records\" failed", outcome.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--metrics-out", outcome.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_CompletesButMetricsCannotBeWritten_SaysSoAndExitsOne()
+    {
+        using var work = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(work.Path, "taken"));
+
+        var outcome = await RunnerProcess.RunAsync(work.Path, "run", MainJob, "--plain", "--set", "source.frames=3",
+            "--metrics-out", Path.Combine(work.Path, "taken"));
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("completed", outcome.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--metrics-out", outcome.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_BrokenFile_ExitsTwoWithEveryProblemAndItsPath()
     {
         using var work = new TempDirectory();
