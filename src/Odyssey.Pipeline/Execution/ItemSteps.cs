@@ -13,6 +13,9 @@ internal sealed class TransformStep<TIn, TOut, TOptions>(TransformBlock<TIn, TOu
     where TOut : class
     where TOptions : class
 {
+    // Read once: a generic static read from shared generic code is a runtime helper call per item.
+    private readonly bool _counted = Ownership<TIn>.IsCounted;
+
     /// <summary>Transforms <paramref name="item"/>, which this call releases, and records the processing time of a success.</summary>
     public ValueTask<TOut?> RunAsync(TIn item, CancellationToken token)
     {
@@ -24,7 +27,7 @@ internal sealed class TransformStep<TIn, TOut, TOptions>(TransformBlock<TIn, TOu
         }
         catch
         {
-            Ownership<TIn>.Release(item);
+            Release(item);
             throw;
         }
 
@@ -34,9 +37,17 @@ internal sealed class TransformStep<TIn, TOut, TOptions>(TransformBlock<TIn, TOu
         }
 
         var result = pending.Result;
-        Ownership<TIn>.Release(item);
+        Release(item);
         counters.RecordProcessing(started);
         return new ValueTask<TOut?>(result);
+    }
+
+    private void Release(TIn item)
+    {
+        if (_counted && item is IRefCounted counted)
+        {
+            counted.Release();
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -49,7 +60,7 @@ internal sealed class TransformStep<TIn, TOut, TOptions>(TransformBlock<TIn, TOu
         }
         finally
         {
-            Ownership<TIn>.Release(item);
+            Release(item);
         }
 
         counters.RecordProcessing(started);
@@ -61,6 +72,9 @@ internal sealed class TransformStep<TIn, TOut, TOptions>(TransformBlock<TIn, TOu
 internal sealed class SinkStep<TIn, TOptions>(SinkBlock<TIn, TOptions> block, BlockCounters counters)
     where TOptions : class
 {
+    // Read once: a generic static read from shared generic code is a runtime helper call per item.
+    private readonly bool _counted = Ownership<TIn>.IsCounted;
+
     /// <summary>Hands <paramref name="item"/> to the sink, releases it, and records the processing time of a success.</summary>
     public ValueTask RunAsync(TIn item, CancellationToken token)
     {
@@ -72,7 +86,7 @@ internal sealed class SinkStep<TIn, TOptions>(SinkBlock<TIn, TOptions> block, Bl
         }
         catch
         {
-            Ownership<TIn>.Release(item);
+            Release(item);
             throw;
         }
 
@@ -83,9 +97,17 @@ internal sealed class SinkStep<TIn, TOptions>(SinkBlock<TIn, TOptions> block, Bl
 
         // Consumes a pooled source's result, as an await would.
         pending.GetAwaiter().GetResult();
-        Ownership<TIn>.Release(item);
+        Release(item);
         counters.RecordProcessing(started);
         return default;
+    }
+
+    private void Release(TIn item)
+    {
+        if (_counted && item is IRefCounted counted)
+        {
+            counted.Release();
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -97,7 +119,7 @@ internal sealed class SinkStep<TIn, TOptions>(SinkBlock<TIn, TOptions> block, Bl
         }
         finally
         {
-            Ownership<TIn>.Release(item);
+            Release(item);
         }
 
         counters.RecordProcessing(started);
