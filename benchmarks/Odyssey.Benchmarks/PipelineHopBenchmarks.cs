@@ -11,14 +11,18 @@ namespace Odyssey.Benchmarks;
 /// Items are a tiny reference-counted payload preallocated per run, so the allocations measured are
 /// the engine's own. Two sizes: the difference between them is the steady-state cost per item
 /// (start-up — reflection, channels, tasks, the Meter — is the same in both and cancels out).
-/// A short job (3 warm-ups) but 15 measured iterations with min and median shown: the machine is
-/// shared, and 3 iterations gave standard deviations as large as the means.
+/// 15 measured iterations with min and median shown: the machine is shared, and 3 iterations gave
+/// standard deviations as large as the means. 15 warm-ups, not 3: the engine has more code to tier
+/// up than the raw chain, and with both cores busy the JIT's background compiles lag; BDN's pilot then
+/// saw tier-0 times, chose 3–4 runs per iteration at 40 000 items, and 3 warm-ups (about 10 runs)
+/// ended before tier 1 did, so the measured iterations still contained tier-0 runs (95 ms against
+/// 40 ms in steady state). Every row gets the same warm-up.
 /// <see cref="Pooled"/> false: N distinct payloads, each used once (a cold one at every source write).
 /// True: the source rents from a small free list that each payload rejoins on its last release, as
 /// <see cref="VideoFramePool"/> does for frames; what real pipelines do. Both chains use the same payloads.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[SimpleJob(launchCount: 1, warmupCount: 15, iterationCount: 15)]
 [MinColumn]
 [MedianColumn]
 public class PipelineHopBenchmarks
