@@ -11,33 +11,58 @@ namespace Odyssey.Benchmarks;
 /// Items are a tiny reference-counted payload preallocated per run, so the allocations measured are
 /// the engine's own. Two sizes: the difference between them is the steady-state cost per item
 /// (start-up — reflection, channels, tasks, the Meter — is the same in both and cancels out).
-/// A short job (3 warm-ups) but 15 measured iterations with min and median shown: the machine is
-/// shared, and 3 iterations gave standard deviations as large as the means.
+/// 15 measured iterations with min and median shown: the machine is shared, and 3 iterations gave
+/// standard deviations as large as the means. 15 warm-ups, not 3: the engine has more code to tier
+/// up than the raw chain, and with both cores busy the JIT's background compiles lag; BDN's pilot then
+/// saw tier-0 times, chose 3–4 runs per iteration at 40 000 items, and 3 warm-ups (about 10 runs)
+/// ended before tier 1 did, so the measured iterations still contained tier-0 runs (95 ms against
+/// 40 ms in steady state). Every row gets the same warm-up.
+/// <see cref="Pooled"/> false: N distinct payloads, each used once (a cold one at every source write).
+/// True: the source rents from a small free list that each payload rejoins on its last release, as
+/// <see cref="VideoFramePool"/> does for frames; what real pipelines do. Both chains use the same payloads.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[SimpleJob(launchCount: 1, warmupCount: 15, iterationCount: 15)]
 [MinColumn]
 [MedianColumn]
 public class PipelineHopBenchmarks
 {
     public const int Stages = 8;
 
+    /// <summary>
+    /// Payloads in the free list: more than the chain can hold at once (9 links of 8, plus one in hand
+    /// per stage), so the source never finds it empty and never allocates.
+    /// </summary>
+    public const int PoolSize = 128;
+
     private HopPayload[] _payloads = [];
+    private HopPayloadPool? _pool;
     private PipelineDefinition _definition = null!;
 
     [Params(20_000, 40_000)]
     public int Items { get; set; }
 
+    [Params(false, true)]
+    public bool Pooled { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _payloads = new HopPayload[Items];
-        for (var i = 0; i < Items; i++)
+        if (Pooled)
         {
-            _payloads[i] = new HopPayload();
+            _pool = new HopPayloadPool(PoolSize);
+            _payloads = [];
+        }
+        else
+        {
+            _payloads = new HopPayload[Items];
+            for (var i = 0; i < Items; i++)
+            {
+                _payloads[i] = new HopPayload();
+            }
         }
 
-        _definition = BenchGraphs.Chain(_payloads, Stages, parallelism: 1);
+        _definition = BenchGraphs.Chain(_payloads, Stages, parallelism: 1, pool: _pool, items: Items);
     }
 
     [Benchmark(Baseline = true, Description = "raw channels, 8 stages")]
@@ -133,8 +158,10 @@ public class PipelineHopBenchmarks
 
     private async Task ProduceAsync(ChannelWriter<HopPayload> output)
     {
-        foreach (var payload in _payloads)
+        var pool = _pool;
+        for (var i = 0; i < Items; i++)
         {
+            var payload = pool is null ? _payloads[i] : pool.Rent();
             if (!output.TryWrite(payload))
             {
                 await output.WriteAsync(payload);
@@ -196,8 +223,11 @@ public class OrderedParallelismBenchmarks
     }
 }
 
-/// <summary>A minimal reference-counted payload: what a pooled frame costs the engine, without the pool.</summary>
-public sealed class HopPayload : IRefCounted
+/// <summary>
+/// A minimal reference-counted payload: what a frame costs the engine, without its pixels. One from a
+/// <see cref="HopPayloadPool"/> goes back to it on its last release, as a pooled frame does.
+/// </summary>
+public sealed class HopPayload(HopPayloadPool? pool = null) : IRefCounted
 {
     private int _references;
 
@@ -209,20 +239,53 @@ public sealed class HopPayload : IRefCounted
 
     public void Release()
     {
-        if (Interlocked.Decrement(ref _references) < 0)
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            pool?.Return(this);
+        }
+        else if (left < 0)
         {
             throw new InvalidOperationException("hop payload released too often");
         }
     }
 }
 
+/// <summary>
+/// A small free list of payloads, the same shape as <see cref="VideoFramePool"/>: rent revives one,
+/// the last release returns it. Lock-free, and allocation-free once filled.
+/// </summary>
+public sealed class HopPayloadPool
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<HopPayload> _free = new();
+
+    public HopPayloadPool(int size)
+    {
+        for (var i = 0; i < size; i++)
+        {
+            _free.Enqueue(new HopPayload(this));
+        }
+    }
+
+    public HopPayload Rent()
+    {
+        // Empty only if the chain held more than the pool's size: a benchmark bug, made visible as allocation.
+        var payload = _free.TryDequeue(out var free) ? free : new HopPayload(this);
+        payload.Revive();
+        return payload;
+    }
+
+    public void Return(HopPayload payload) => _free.Enqueue(payload);
+}
+
 internal static class BenchGraphs
 {
-    public static PipelineDefinition Chain(HopPayload[] payloads, int stages, int parallelism, int workIterations = 0)
+    public static PipelineDefinition Chain(HopPayload[] payloads, int stages, int parallelism, int workIterations = 0, HopPayloadPool? pool = null, int items = 0)
     {
+        var sourceOptions = new BenchSourceOptions { Payloads = payloads, Pool = pool, Items = pool is null ? payloads.Length : items };
         var blocks = new List<BlockDefinition>
         {
-            new() { Name = "src", Descriptor = BlockDescriptor.FromType(typeof(BenchSource)), Options = new BenchSourceOptions { Payloads = payloads } },
+            new() { Name = "src", Descriptor = BlockDescriptor.FromType(typeof(BenchSource)), Options = sourceOptions },
         };
         var links = new List<LinkDefinition>();
         var previous = "src";
@@ -256,7 +319,13 @@ internal static class BenchGraphs
 
 public sealed class BenchSourceOptions
 {
+    /// <summary>Written in order when there is no <see cref="Pool"/>.</summary>
     public HopPayload[] Payloads { get; set; } = [];
+
+    /// <summary>When set, <see cref="Items"/> payloads are rented from it instead.</summary>
+    public HopPayloadPool? Pool { get; set; }
+
+    public int Items { get; set; }
 }
 
 [Block("bench.source")]
@@ -264,9 +333,10 @@ public sealed class BenchSource(BenchSourceOptions options) : SourceBlock<HopPay
 {
     protected internal override async Task ProduceAsync(IBlockOutput<HopPayload> output, CancellationToken cancellationToken)
     {
-        foreach (var payload in Options.Payloads)
+        var pool = Options.Pool;
+        for (var i = 0; i < Options.Items; i++)
         {
-            await output.WriteAsync(payload, cancellationToken);
+            await output.WriteAsync(pool is null ? Options.Payloads[i] : pool.Rent(), cancellationToken);
         }
     }
 }

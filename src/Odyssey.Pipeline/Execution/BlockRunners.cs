@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Odyssey.Media;
 
 namespace Odyssey.Pipeline;
@@ -113,20 +114,20 @@ internal sealed class SourceRunner<TOut, TOptions>(BlockDefinition definition, E
     }
 }
 
-/// <summary>Runs a <see cref="TransformBlock{TIn, TOut, TOptions}"/> with one worker.</summary>
-internal sealed class TransformRunner<TIn, TOut, TOptions>(BlockDefinition definition, EngineBlockContext context, BlockCounters counters, RunControl control)
+/// <summary>
+/// The loop of a block with one input read item by item (a single-worker transform, a sink): count
+/// the item in, hand it to <see cref="HandleAsync"/>, and stop early only on an abort, releasing what
+/// it took. One place for the loop, so both kinds stop and count alike.
+/// </summary>
+internal abstract class InputLoopRunner<TIn>(BlockDefinition definition, EngineBlockContext context, BlockCounters counters, RunControl control)
     : BlockRunner(definition, context, counters, control)
-    where TOut : class
-    where TOptions : class
 {
-    private TransformBlock<TIn, TOut, TOptions> _block = null!;
-    private InputPort<TIn> _input = null!;
-    private OutputPort<TOut> _output = null!;
+    protected InputPort<TIn> Input { get; private set; } = null!;
 
     public override async Task RunAsync()
     {
         var token = Control.AbortToken;
-        var reader = _input.Reader;
+        var reader = Input.Reader;
         try
         {
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -140,29 +141,13 @@ internal sealed class TransformRunner<TIn, TOut, TOptions>(BlockDefinition defin
                     }
 
                     Counters.CountIn();
-                    var started = Counters.StartTiming();
-                    TOut? result;
-                    try
-                    {
-                        result = await _block.TransformAsync(item, token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        // The block borrowed the input; it is ours to give back, success or not.
-                        Ownership<TIn>.Release(item);
-                    }
-
-                    Counters.RecordProcessing(started);
-                    if (result is not null)
-                    {
-                        await _output.WriteAsync(result, CancellationToken.None).ConfigureAwait(false);
-                    }
+                    await HandleAsync(item, token).ConfigureAwait(false);
                 }
             }
 
             if (!token.IsCancellationRequested)
             {
-                await _block.FlushAsync(_output, token).ConfigureAwait(false);
+                await InputEndedAsync(token).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -171,80 +156,97 @@ internal sealed class TransformRunner<TIn, TOut, TOptions>(BlockDefinition defin
         }
         finally
         {
-            _output.Complete();
+            await FinishAsync().ConfigureAwait(false);
         }
     }
 
+    protected override void Bind() => Input = Port<InputPort<TIn>>(Context.Inputs, "in");
+
+    /// <summary>Handles one item, which it owns and must release (the steps do).</summary>
+    protected abstract ValueTask HandleAsync(TIn item, CancellationToken token);
+
+    /// <summary>After the last item, unless the run is aborting.</summary>
+    protected virtual ValueTask InputEndedAsync(CancellationToken token) => ValueTask.CompletedTask;
+
+    /// <summary>Whatever happened; must not throw.</summary>
+    protected abstract ValueTask FinishAsync();
+}
+
+/// <summary>Runs a <see cref="TransformBlock{TIn, TOut, TOptions}"/> with one worker.</summary>
+internal sealed class TransformRunner<TIn, TOut, TOptions>(BlockDefinition definition, EngineBlockContext context, BlockCounters counters, RunControl control)
+    : InputLoopRunner<TIn>(definition, context, counters, control)
+    where TOut : class
+    where TOptions : class
+{
+    private TransformBlock<TIn, TOut, TOptions> _block = null!;
+    private TransformStep<TIn, TOut, TOptions> _step = null!;
+    private OutputPort<TOut> _output = null!;
+
     protected override void Bind()
     {
+        base.Bind();
         _block = (TransformBlock<TIn, TOut, TOptions>)Block!;
-        _input = Port<InputPort<TIn>>(Context.Inputs, "in");
+        _step = new TransformStep<TIn, TOut, TOptions>(_block, Counters);
         _output = Port<OutputPort<TOut>>(Context.Outputs, "out");
+    }
+
+    protected override ValueTask HandleAsync(TIn item, CancellationToken token)
+    {
+        var pending = _step.RunAsync(item, token);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return WriteWhenDoneAsync(pending);
+        }
+
+        var result = pending.Result;
+        return result is null ? default : _output.WriteAsync(result, CancellationToken.None);
+    }
+
+    protected override ValueTask InputEndedAsync(CancellationToken token) => _block.FlushAsync(_output, token);
+
+    protected override ValueTask FinishAsync()
+    {
+        _output.Complete();
+        return default;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteWhenDoneAsync(ValueTask<TOut?> pending)
+    {
+        var result = await pending.ConfigureAwait(false);
+        if (result is not null)
+        {
+            await _output.WriteAsync(result, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 }
 
 /// <summary>Runs a <see cref="SinkBlock{TIn, TOptions}"/>: consume each item, then finalise exactly once.</summary>
 internal sealed class SinkRunner<TIn, TOptions>(BlockDefinition definition, EngineBlockContext context, BlockCounters counters, RunControl control)
-    : BlockRunner(definition, context, counters, control)
+    : InputLoopRunner<TIn>(definition, context, counters, control)
     where TOptions : class
 {
     private SinkBlock<TIn, TOptions> _block = null!;
-    private InputPort<TIn> _input = null!;
+    private SinkStep<TIn, TOptions> _step = null!;
     private int _completed;
 
-    public override async Task RunAsync()
-    {
-        var token = Control.AbortToken;
-        var reader = _input.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var item))
-                {
-                    if (token.IsCancellationRequested)
-                    {
-                        Ownership<TIn>.Release(item);
-                        return;
-                    }
-
-                    Counters.CountIn();
-                    var started = Counters.StartTiming();
-                    try
-                    {
-                        await _block.ConsumeAsync(item, token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Ownership<TIn>.Release(item);
-                    }
-
-                    Counters.RecordProcessing(started);
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            Fail("run", e, token);
-        }
-        finally
-        {
-            await CompleteOnceAsync().ConfigureAwait(false);
-        }
-    }
-
-    public override Task FinishWithoutRunningAsync() => CompleteOnceAsync();
+    public override Task FinishWithoutRunningAsync() => CompleteOnceAsync().AsTask();
 
     protected override void Bind()
     {
+        base.Bind();
         _block = (SinkBlock<TIn, TOptions>)Block!;
-        _input = Port<InputPort<TIn>>(Context.Inputs, "in");
+        _step = new SinkStep<TIn, TOptions>(_block, Counters);
     }
+
+    protected override ValueTask HandleAsync(TIn item, CancellationToken token) => _step.RunAsync(item, token);
+
+    protected override ValueTask FinishAsync() => CompleteOnceAsync();
 
     // Finalising is not cancellable: it runs precisely when the run is stopping or aborting, and a
     // half-written file is the thing it exists to prevent. A sink that hangs here is the runner's
     // second Ctrl+C to deal with.
-    private async Task CompleteOnceAsync()
+    private async ValueTask CompleteOnceAsync()
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {

@@ -18,6 +18,7 @@ internal sealed class DataflowParallelTransformRunner<TIn, TOut, TOptions>(Block
     private const int WindowPerWorker = 3;
 
     private TransformBlock<TIn, TOut, TOptions> _block = null!;
+    private TransformStep<TIn, TOut, TOptions> _step = null!;
     private InputPort<TIn> _input = null!;
     private OutputPort<TOut> _output = null!;
 
@@ -80,6 +81,7 @@ internal sealed class DataflowParallelTransformRunner<TIn, TOut, TOptions>(Block
     protected override void Bind()
     {
         _block = (TransformBlock<TIn, TOut, TOptions>)Block!;
+        _step = new TransformStep<TIn, TOut, TOptions>(_block, Counters);
         _input = Port<InputPort<TIn>>(Context.Inputs, "in");
         _output = Port<OutputPort<TOut>>(Context.Outputs, "out");
     }
@@ -113,26 +115,20 @@ internal sealed class DataflowParallelTransformRunner<TIn, TOut, TOptions>(Block
     private async Task<TOut?> TransformOneAsync(TIn item)
     {
         var token = Control.AbortToken;
-        var started = Counters.StartTiming();
+        if (token.IsCancellationRequested)
+        {
+            Ownership<TIn>.Release(item);
+            return null;
+        }
+
         try
         {
-            if (token.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            var result = await _block.TransformAsync(item, token).ConfigureAwait(false);
-            Counters.RecordProcessing(started);
-            return result;
+            return await _step.RunAsync(item, token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             Fail("run", e, token);
             return null;
-        }
-        finally
-        {
-            Ownership<TIn>.Release(item);
         }
     }
 }

@@ -26,6 +26,7 @@ internal sealed class OrderedParallelTransformRunner<TIn, TOut, TOptions>(BlockD
     private const int WorkerQueueCapacity = 1;
 
     private TransformBlock<TIn, TOut, TOptions> _block = null!;
+    private TransformStep<TIn, TOut, TOptions> _step = null!;
     private InputPort<TIn> _input = null!;
     private OutputPort<TOut> _output = null!;
     private Channel<TIn>[] _work = [];
@@ -49,6 +50,7 @@ internal sealed class OrderedParallelTransformRunner<TIn, TOut, TOptions>(BlockD
     protected override void Bind()
     {
         _block = (TransformBlock<TIn, TOut, TOptions>)Block!;
+        _step = new TransformStep<TIn, TOut, TOptions>(_block, Counters);
         _input = Port<InputPort<TIn>>(Context.Inputs, "in");
         _output = Port<OutputPort<TOut>>(Context.Outputs, "out");
         var count = Definition.Parallelism;
@@ -118,18 +120,7 @@ internal sealed class OrderedParallelTransformRunner<TIn, TOut, TOptions>(BlockD
                         return;
                     }
 
-                    var started = Counters.StartTiming();
-                    TOut? result;
-                    try
-                    {
-                        result = await _block.TransformAsync(item, token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Ownership<TIn>.Release(item);
-                    }
-
-                    Counters.RecordProcessing(started);
+                    var result = await _step.RunAsync(item, token).ConfigureAwait(false);
                     if (!writer.TryWrite(result))
                     {
                         try

@@ -26,8 +26,12 @@ internal sealed class BlockCounters
     /// </summary>
     private static readonly long FastItemTicks = Stopwatch.Frequency / 100_000;
 
-    /// <summary>While items are fast, one in this many is timed: enough samples for p99 at any useful rate.</summary>
-    private const int FastItemSampleEvery = 16;
+    /// <summary>
+    /// While items are fast, one in this many is timed: still over a thousand samples a second (enough
+    /// for p99) at any rate where sampling applies (over 100 000 items/s). 16 left the clock reads at
+    /// 3 % of a pass-through chain's CPU in a profile; 64 makes them negligible.
+    /// </summary>
+    private const int FastItemSampleEvery = 64;
 
     private readonly PipelineMeter _meter;
     private readonly KeyValuePair<string, object?> _tag;

@@ -29,7 +29,7 @@ public static class PipelineMeterNames
     /// <summary>Failures of a block (counter).</summary>
     public const string BlockErrors = "odyssey.pipeline.block.errors";
 
-    /// <summary>Time one item spent inside a block, in milliseconds (histogram; items under 10 µs are sampled, one in 16).</summary>
+    /// <summary>Time one item spent inside a block, in milliseconds (histogram; items under 10 µs are sampled, one in 64).</summary>
     public const string BlockProcessingTime = "odyssey.pipeline.block.processing_time";
 
     /// <summary>Items queued on a link now (gauge).</summary>
