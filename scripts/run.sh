@@ -3,9 +3,10 @@
 # plugin, then runs odyssey-pipeline with the given arguments — by default the main pipeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-dotnet build src/Odyssey.Runner -c Release -nologo -v quiet -clp:ErrorsOnly
-dotnet build samples/Acme.EdgeDensity -c Release -nologo -v quiet -clp:ErrorsOnly
+# Set-up and build talk on stderr, so `scripts/run.sh blocks --schema > file` captures only the runner.
+bash scripts/setup.sh >&2
+dotnet build src/Odyssey.Runner -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build samples/Acme.EdgeDensity -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 if [ $# -eq 0 ]; then
   set -- run pipelines/testpattern-analysis.json
 fi
