@@ -9,8 +9,8 @@ namespace Odyssey.Pipeline.Blocks;
 /// <summary>Options of <see cref="JsonlSinkBlock"/>.</summary>
 public sealed class JsonlSinkOptions
 {
-    /// <summary>File to write; relative to the pipeline file; its directory is created.</summary>
-    [Description("File to write, one JSON object per line; relative paths resolve against the pipeline file.")]
+    /// <summary>File to write; relative to the working directory; its directory is created.</summary>
+    [Description("File to write, one JSON object per line; relative paths resolve against the working directory.")]
     [Required]
     public required string Path { get; init; }
 

@@ -8,8 +8,8 @@ namespace Odyssey.Pipeline.Blocks;
 /// <summary>Options of <see cref="Mp4SinkBlock"/>.</summary>
 public sealed class Mp4SinkOptions : IValidatableObject
 {
-    /// <summary>The video file; its directory is created; relative to the pipeline file.</summary>
-    [Description("The video file to write; relative paths resolve against the pipeline file.")]
+    /// <summary>The video file; its directory is created; relative to the working directory.</summary>
+    [Description("The video file to write; relative paths resolve against the working directory.")]
     [Required]
     public required string Path { get; init; }
 

@@ -13,8 +13,8 @@ public sealed class PngSinkOptions : IValidatableObject
     /// <summary>The placeholder for the frame index in <see cref="Pattern"/>.</summary>
     public const string IndexPlaceholder = "index";
 
-    /// <summary>Directory for the images; created if missing; relative to the pipeline file.</summary>
-    [Description("Directory for the images (created if missing); relative paths resolve against the pipeline file.")]
+    /// <summary>Directory for the images; created if missing; relative to the working directory.</summary>
+    [Description("Directory for the images (created if missing); relative paths resolve against the working directory.")]
     [Required]
     public required string Directory { get; init; }
 
