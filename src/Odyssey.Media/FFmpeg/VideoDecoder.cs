@@ -1,0 +1,268 @@
+using System.Diagnostics.CodeAnalysis;
+using Odyssey.Media.FFmpeg.Native;
+
+namespace Odyssey.Media.FFmpeg;
+
+/// <summary>
+/// Decodes compressed packets into pooled <see cref="VideoFrame"/>s with libavcodec. Use:
+/// <see cref="Send"/> a packet, then <see cref="TryReceive"/> until it returns false; at the end
+/// <see cref="SendEndOfStream"/> and drain the same way. Not thread-safe: one owner drives it.
+/// </summary>
+/// <remarks>
+/// A packet the codec rejects is counted in <see cref="CorruptPackets"/>, never thrown: live streams lose
+/// packets and the decoder must carry on. After such an error <see cref="KeyframeNeeded"/> is set (and
+/// <see cref="KeyframeRequested"/> raised) and pictures are discarded until a keyframe decodes, because
+/// frames predicted from a broken reference are garbage.
+/// </remarks>
+public sealed class VideoDecoder : IDisposable
+{
+    /// <summary>Codec threads by default: one, so a pipeline's blocks, not the codec, own the cores.</summary>
+    public const int DefaultThreads = 1;
+
+    private readonly VideoFramePool _pool;
+    private readonly int _yuv420p;
+    private readonly int _yuvj420p;
+    private readonly int _nv12;
+    private nint _context;
+    private nint _packet;
+    private nint _frame;
+    private bool _endOfStreamSent;
+
+    /// <summary>Opens a decoder for <paramref name="codec"/> that rents its output frames from <paramref name="pool"/>.</summary>
+    public unsafe VideoDecoder(VideoCodec codec, VideoFramePool pool, int threads = DefaultThreads)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        _pool = pool;
+        Codec = codec;
+        var decoder = CodecLookup.FindDecoder(codec);
+
+        // Pixel format numbers are looked up by name, like codecs, rather than hard-coding the enum.
+        _yuv420p = AvUtil.GetPixelFormat("yuv420p");
+        _yuvj420p = AvUtil.GetPixelFormat("yuvj420p");
+        _nv12 = AvUtil.GetPixelFormat("nv12");
+
+        _context = AvCodec.AllocContext(decoder);
+        _packet = AvCodec.PacketAlloc();
+        _frame = AvUtil.FrameAlloc();
+        if (_context == 0 || _packet == 0 || _frame == 0)
+        {
+            Dispose();
+            throw new OutOfMemoryException($"FFmpeg could not allocate the {codec} decoder's context, packet or frame");
+        }
+
+        // Options go through a dictionary so we never write AVCodecContext fields by offset.
+        nint options = 0;
+        try
+        {
+            AvUtil.DictSet(&options, "threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), 0);
+
+            // Report damaged bitstreams as errors instead of silently concealing them, so a corrupt
+            // packet is counted and the keyframe request goes out.
+            AvUtil.DictSet(&options, "err_detect", "explode", 0);
+            var opened = AvCodec.Open(_context, decoder, &options);
+            if (opened < 0)
+            {
+                Dispose();
+                throw new InvalidOperationException($"FFmpeg could not open the {CodecLookup.DecoderName(codec)} decoder: {AvUtil.ErrorText(opened)}");
+            }
+        }
+        finally
+        {
+            AvUtil.DictFree(&options);
+        }
+    }
+
+    /// <summary>Raised when a corrupt packet makes the decoder wait for a keyframe (ask the sender for one).</summary>
+    public event EventHandler? KeyframeRequested;
+
+    /// <summary>The codec this decoder was opened for.</summary>
+    public VideoCodec Codec { get; }
+
+    /// <summary>Packets (or pictures) the codec reported as undecodable.</summary>
+    public long CorruptPackets { get; private set; }
+
+    /// <summary>Pictures decoded but discarded while waiting for a keyframe after an error.</summary>
+    public long DiscardedFrames { get; private set; }
+
+    /// <summary>True from a decode error until the next keyframe decodes.</summary>
+    public bool KeyframeNeeded { get; private set; }
+
+    /// <summary>
+    /// Hands one packet (borrowed: the caller still owns and releases it) to the codec, which copies it.
+    /// Call <see cref="TryReceive"/> until false before sending the next.
+    /// </summary>
+    public void Send(EncodedPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ObjectDisposedException.ThrowIf(_context == 0, this);
+        if (_endOfStreamSent)
+        {
+            throw new InvalidOperationException($"{Codec} decoder: packet sent after the end of stream; call Reset first");
+        }
+
+        if (packet.Length == 0)
+        {
+            // An empty packet means "end of stream" to FFmpeg; an empty payload from a reader means nothing.
+            return;
+        }
+
+        Layouts.WritePointer(_packet, Layouts.PacketData, packet.GetDataPointer());
+        Layouts.WriteInt32(_packet, Layouts.PacketSize, packet.Length);
+        Layouts.WriteInt64(_packet, Layouts.PacketPts, packet.Pts.Ticks);
+        Layouts.WriteInt64(_packet, Layouts.PacketDts, packet.Dts is { } dts ? dts.Ticks : AvUtil.NoPts);
+        Layouts.WriteInt32(_packet, Layouts.PacketFlags, packet.IsKeyframe ? Layouts.PacketFlagKey : 0);
+
+        // The packet has no AVBufferRef, so libavcodec copies the data before returning.
+        var result = AvCodec.SendPacket(_context, _packet);
+        Layouts.WritePointer(_packet, Layouts.PacketData, 0);
+        Layouts.WriteInt32(_packet, Layouts.PacketSize, 0);
+        if (result == AvUtil.ErrorAgain)
+        {
+            throw new InvalidOperationException($"{Codec} decoder: a packet was sent before every frame was received; call TryReceive until it returns false");
+        }
+
+        if (result < 0)
+        {
+            MarkCorrupt();
+        }
+    }
+
+    /// <summary>Tells the codec no more packets follow, so it releases the pictures it still holds.</summary>
+    public void SendEndOfStream()
+    {
+        ObjectDisposedException.ThrowIf(_context == 0, this);
+        if (_endOfStreamSent)
+        {
+            return;
+        }
+
+        _endOfStreamSent = true;
+        AvCodec.SendPacket(_context, 0);
+    }
+
+    /// <summary>
+    /// Returns the next decoded picture, owned by the caller (release it), or false when the codec needs
+    /// more input (or is drained after <see cref="SendEndOfStream"/>).
+    /// </summary>
+    public bool TryReceive([NotNullWhen(true)] out VideoFrame? frame)
+    {
+        ObjectDisposedException.ThrowIf(_context == 0, this);
+        while (true)
+        {
+            var result = AvCodec.ReceiveFrame(_context, _frame);
+            if (result == AvUtil.ErrorAgain || result == AvUtil.ErrorEof)
+            {
+                frame = null;
+                return false;
+            }
+
+            if (result < 0)
+            {
+                // A damaged picture surfaced on the output side (frame threading reports errors late).
+                MarkCorrupt();
+                continue;
+            }
+
+            try
+            {
+                var isKey = Layouts.ReadInt32(_frame, Layouts.FrameKeyFrame) != 0;
+                if (KeyframeNeeded && !isKey)
+                {
+                    DiscardedFrames++;
+                    continue;
+                }
+
+                KeyframeNeeded = false;
+                frame = CopyOut();
+                return true;
+            }
+            finally
+            {
+                AvUtil.FrameUnref(_frame);
+            }
+        }
+    }
+
+    /// <summary>Drops everything buffered (after a seek, or to reuse the decoder after end of stream).</summary>
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_context == 0, this);
+        AvCodec.FlushBuffers(_context);
+        _endOfStreamSent = false;
+    }
+
+    /// <inheritdoc />
+    public unsafe void Dispose()
+    {
+        if (_frame != 0)
+        {
+            var frame = _frame;
+            AvUtil.FrameFree(&frame);
+            _frame = 0;
+        }
+
+        if (_packet != 0)
+        {
+            var packet = _packet;
+            AvCodec.PacketFree(&packet);
+            _packet = 0;
+        }
+
+        if (_context != 0)
+        {
+            var context = _context;
+            AvCodec.FreeContext(&context);
+            _context = 0;
+        }
+    }
+
+    private void MarkCorrupt()
+    {
+        CorruptPackets++;
+        if (!KeyframeNeeded)
+        {
+            KeyframeNeeded = true;
+            KeyframeRequested?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    private unsafe VideoFrame CopyOut()
+    {
+        var width = Layouts.ReadInt32(_frame, Layouts.FrameWidth);
+        var height = Layouts.ReadInt32(_frame, Layouts.FrameHeight);
+        var native = Layouts.ReadInt32(_frame, Layouts.FrameFormat);
+        PixelFormat format;
+        if (native == _yuv420p || native == _yuvj420p)
+        {
+            format = PixelFormat.I420;
+        }
+        else if (native == _nv12)
+        {
+            format = PixelFormat.Nv12;
+        }
+        else
+        {
+            throw new NotSupportedException($"{Codec} decoder produced {AvUtil.PixelFormatName(native)} pictures; only yuv420p and nv12 are supported (no conversion yet)");
+        }
+
+        var output = _pool.Rent(width, height, format);
+        var pts = Layouts.ReadInt64(_frame, Layouts.FramePts);
+        output.Pts = pts == AvUtil.NoPts ? TimeSpan.Zero : TimeSpan.FromTicks(pts);
+
+        // Row by row: FFmpeg's linesize and the pool's stride differ, so planes cannot be copied whole.
+        for (var plane = 0; plane < output.PlaneCount; plane++)
+        {
+            var source = (byte*)Layouts.ReadPointer(_frame, Layouts.FrameData + (plane * sizeof(nint)));
+            var linesize = Layouts.ReadInt32(_frame, Layouts.FrameLinesize + (plane * sizeof(int)));
+            var rowBytes = PixelFormats.RowBytes(format, plane, width);
+            var rows = PixelFormats.PlaneHeight(format, plane, height);
+            for (var row = 0; row < rows; row++)
+            {
+                new ReadOnlySpan<byte>(source + ((long)row * linesize), rowBytes).CopyTo(output.GetRow(plane, row));
+            }
+        }
+
+        return output;
+    }
+}
