@@ -7,6 +7,7 @@ namespace Odyssey.Media.FFmpeg;
 /// Decodes compressed packets into pooled <see cref="VideoFrame"/>s with libavcodec. Use:
 /// <see cref="Send"/> a packet, then <see cref="TryReceive"/> until it returns false; at the end
 /// <see cref="SendEndOfStream"/> and drain the same way. Not thread-safe: one owner drives it.
+/// Frames come out as I420 (NV12 when the codec produces NV12); other layouts are converted with libswscale.
 /// </summary>
 /// <remarks>
 /// A packet the codec rejects is counted in <see cref="CorruptPackets"/>, never thrown: live streams lose
@@ -26,6 +27,7 @@ public sealed class VideoDecoder : IDisposable
     private nint _context;
     private nint _packet;
     private nint _frame;
+    private nint _scaler;
     private bool _endOfStreamSent;
 
     /// <summary>Opens a decoder for <paramref name="codec"/> that rents its output frames from <paramref name="pool"/>.</summary>
@@ -209,6 +211,12 @@ public sealed class VideoDecoder : IDisposable
             _packet = 0;
         }
 
+        if (_scaler != 0)
+        {
+            SwScale.FreeContext(_scaler);
+            _scaler = 0;
+        }
+
         if (_context != 0)
         {
             var context = _context;
@@ -243,12 +251,11 @@ public sealed class VideoDecoder : IDisposable
         }
         else
         {
-            throw new NotSupportedException($"{Codec} decoder produced {AvUtil.PixelFormatName(native)} pictures; only yuv420p and nv12 are supported (no conversion yet)");
+            return Convert(width, height, native);
         }
 
         var output = _pool.Rent(width, height, format);
-        var pts = Layouts.ReadInt64(_frame, Layouts.FramePts);
-        output.Pts = pts == AvUtil.NoPts ? TimeSpan.Zero : TimeSpan.FromTicks(pts);
+        output.Pts = FramePts();
 
         // Row by row: FFmpeg's linesize and the pool's stride differ, so planes cannot be copied whole.
         for (var plane = 0; plane < output.PlaneCount; plane++)
@@ -263,6 +270,42 @@ public sealed class VideoDecoder : IDisposable
             }
         }
 
+        return output;
+    }
+
+    private TimeSpan FramePts()
+    {
+        var pts = Layouts.ReadInt64(_frame, Layouts.FramePts);
+        return pts == AvUtil.NoPts ? TimeSpan.Zero : TimeSpan.FromTicks(pts);
+    }
+
+    /// <summary>
+    /// Other layouts (4:2:2, 4:4:4, high bit depth) become I420 through libswscale, with the ffmpeg CLI's
+    /// default filter so the pictures match what `ffmpeg -pix_fmt yuv420p` gives.
+    /// </summary>
+    private unsafe VideoFrame Convert(int width, int height, int native)
+    {
+        _scaler = SwScale.GetCachedContext(_scaler, width, height, native, width, height, _yuv420p, SwScale.Bicubic, 0, 0, null);
+        if (_scaler == 0)
+        {
+            throw new NotSupportedException($"{Codec} decoder produced {AvUtil.PixelFormatName(native)} pictures, which libswscale cannot convert to yuv420p");
+        }
+
+        var output = _pool.Rent(width, height, PixelFormat.I420);
+        output.Pts = FramePts();
+        var planes = stackalloc byte*[4];
+        var strides = stackalloc int[4];
+        for (var plane = 0; plane < 3; plane++)
+        {
+            planes[plane] = (byte*)output.GetPlanePointer(plane);
+            strides[plane] = output.GetStride(plane);
+        }
+
+        planes[3] = null;
+        strides[3] = 0;
+
+        // The AVFrame's data[] and linesize[] arrays are exactly what sws_scale takes as its source.
+        SwScale.Scale(_scaler, (byte**)(_frame + Layouts.FrameData), (int*)(_frame + Layouts.FrameLinesize), 0, height, planes, strides);
         return output;
     }
 }

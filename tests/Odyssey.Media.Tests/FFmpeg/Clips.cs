@@ -20,7 +20,7 @@ public sealed class Clips : IDisposable
 
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly Dictionary<VideoCodec, string> _clips = [];
+    private readonly Dictionary<(VideoCodec, string), string> _clips = [];
     private readonly Lock _gate = new();
 
     public Clips()
@@ -31,27 +31,31 @@ public sealed class Clips : IDisposable
 
     public string Folder { get; }
 
-    /// <summary>Path of the clip for <paramref name="codec"/> (.h264 Annex-B or .ivf), made on first use.</summary>
-    public string Clip(VideoCodec codec)
+    /// <summary>
+    /// Path of the clip for <paramref name="codec"/> (.h264 Annex-B or .ivf) whose pictures are
+    /// <paramref name="pixelFormat"/> (an ffmpeg -pix_fmt name), made on first use.
+    /// </summary>
+    public string Clip(VideoCodec codec, string pixelFormat = "yuv420p")
     {
         lock (_gate)
         {
-            if (_clips.TryGetValue(codec, out var known))
+            if (_clips.TryGetValue((codec, pixelFormat), out var known))
             {
                 return known;
             }
 
             var (extension, encoder) = codec switch
             {
-                VideoCodec.H264 => ("h264", "-c:v libx264 -profile:v baseline -bsf:v h264_mp4toannexb -f h264"),
+                // No B-frames: raw Annex-B has no timestamps, so the reader's pts are in decode order.
+                VideoCodec.H264 => ("h264", $"-c:v libx264 {(pixelFormat == "yuv420p" ? "-profile:v baseline" : "-bf 0")} -bsf:v h264_mp4toannexb -f h264"),
                 VideoCodec.Vp8 => ("ivf", "-c:v libvpx -b:v 500k -f ivf"),
                 VideoCodec.Vp9 => ("ivf", "-c:v libvpx-vp9 -b:v 500k -deadline realtime -cpu-used 8 -f ivf"),
                 VideoCodec.Av1 => ("ivf", "-c:v libaom-av1 -b:v 500k -cpu-used 8 -usage realtime -f ivf"),
                 _ => throw new ArgumentOutOfRangeException(nameof(codec)),
             };
-            var clip = Path.Combine(Folder, $"{codec}.{extension}".ToLowerInvariant());
-            RunFfmpeg($"-f lavfi -i testsrc2=size={Width}x{Height}:rate=30 -frames:v {FrameCount} -pix_fmt yuv420p -g {KeyframeInterval} {encoder} \"{clip}\"");
-            _clips[codec] = clip;
+            var clip = Path.Combine(Folder, $"{codec}-{pixelFormat}.{extension}".ToLowerInvariant());
+            RunFfmpeg($"-f lavfi -i testsrc2=size={Width}x{Height}:rate=30 -frames:v {FrameCount} -pix_fmt {pixelFormat} -g {KeyframeInterval} {encoder} \"{clip}\"");
+            _clips[(codec, pixelFormat)] = clip;
             return clip;
         }
     }

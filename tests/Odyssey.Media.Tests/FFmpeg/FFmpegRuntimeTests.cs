@@ -6,12 +6,13 @@ namespace Odyssey.Media.Tests.FFmpeg;
 public class FFmpegRuntimeTests
 {
     [Fact]
-    public void EnsureAvailable_SystemFfmpeg51_ReportsMajors59And57()
+    public void EnsureAvailable_SystemFfmpeg51_ReportsMajors59And57And6()
     {
         var versions = FFmpegRuntime.EnsureAvailable();
 
         Assert.Equal(59, versions.AvCodec.Major);
         Assert.Equal(57, versions.AvUtil.Major);
+        Assert.Equal(6, versions.SwScale.Major);
         Assert.Same(versions, FFmpegRuntime.EnsureAvailable());
     }
 
@@ -22,6 +23,7 @@ public class FFmpegRuntimeTests
 
         Assert.Equal((uint)((versions.AvCodec.Major << 16) | (versions.AvCodec.Minor << 8) | versions.AvCodec.Build), AvCodec.Version());
         Assert.Equal((uint)((versions.AvUtil.Major << 16) | (versions.AvUtil.Minor << 8) | versions.AvUtil.Build), AvUtil.Version());
+        Assert.Equal((uint)((versions.SwScale.Major << 16) | (versions.SwScale.Minor << 8) | versions.SwScale.Build), SwScale.Version());
     }
 
     [Fact]

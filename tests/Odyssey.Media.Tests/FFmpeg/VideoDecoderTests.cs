@@ -41,6 +41,29 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
         Assert.Equal(0, packets.Outstanding);
     }
 
+    [Theory]
+    [InlineData(VideoCodec.H264, "yuv422p")]
+    [InlineData(VideoCodec.Vp9, "yuv444p")]
+    [InlineData(VideoCodec.Vp9, "yuv420p10le")]
+    public void Decode_OtherPixelFormat_ConvertedToI420LikeFfmpeg(VideoCodec codec, string pixelFormat)
+    {
+        var clip = _clips.Clip(codec, pixelFormat);
+        var reference = _clips.ReferenceFrames(codec, clip);
+        var frames = new VideoFramePool();
+        var packets = new EncodedPacketPool();
+
+        var result = DecodeHarness.Decode(codec, clip, frames, packets);
+
+        Assert.Equal(Clips.FrameCount, result.Frames.Count);
+        for (var i = 0; i < reference.Count; i++)
+        {
+            Assert.True(reference[i].AsSpan().SequenceEqual(result.Frames[i]), $"{codec} {pixelFormat} frame {i} differs from ffmpeg's conversion");
+        }
+
+        Assert.Equal(0, frames.Outstanding);
+        Assert.Equal(0, packets.Outstanding);
+    }
+
     [Fact]
     public void Decode_H264_PtsIsFrameIndexOverFrameRate()
     {

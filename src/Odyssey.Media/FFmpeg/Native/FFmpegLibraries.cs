@@ -16,13 +16,18 @@ internal static class FFmpegLibraries
     /// <inheritdoc cref="AvCodec"/>
     public const string AvUtil = "avutil";
 
+    /// <inheritdoc cref="AvCodec"/>
+    public const string SwScale = "swscale";
+
     // FFmpeg 5.1, the Debian 12 release our struct offsets were measured against (INTEROP-NOTES.md).
     internal static readonly LibrarySpec AvCodecSpec = new("libavcodec.so.59", "avcodec_version", 59, "libavcodec59");
     internal static readonly LibrarySpec AvUtilSpec = new("libavutil.so.57", "avutil_version", 57, "libavutil57");
+    internal static readonly LibrarySpec SwScaleSpec = new("libswscale.so.6", "swscale_version", 6, "libswscale6");
 
     private static readonly Lock Gate = new();
     private static nint _avCodec;
     private static nint _avUtil;
+    private static nint _swScale;
     private static FFmpegVersions? _versions;
     private static FFmpegUnavailableException? _failure;
 
@@ -46,10 +51,12 @@ internal static class FFmpegLibraries
                 // avutil first: avcodec depends on it, and its failure is the more basic one to report.
                 var avUtil = Probe(AvUtilSpec, out var avUtilVersion);
                 var avCodec = Probe(AvCodecSpec, out var avCodecVersion);
+                var swScale = Probe(SwScaleSpec, out var swScaleVersion);
                 _avUtil = avUtil;
                 _avCodec = avCodec;
+                _swScale = swScale;
                 NativeLibrary.SetDllImportResolver(typeof(FFmpegLibraries).Assembly, Resolve);
-                _versions = new FFmpegVersions(avCodecVersion, avUtilVersion);
+                _versions = new FFmpegVersions(avCodecVersion, avUtilVersion, swScaleVersion);
                 return _versions;
             }
             catch (FFmpegUnavailableException exception)
@@ -91,6 +98,7 @@ internal static class FFmpegLibraries
     {
         AvCodec => _avCodec,
         AvUtil => _avUtil,
+        SwScale => _swScale,
         _ => 0,
     };
 
