@@ -8,8 +8,11 @@ internal static class DecodeHarness
 {
     public sealed record Result(List<byte[]> Frames, List<TimeSpan> Pts, long CorruptPackets, int KeyframeRequests);
 
-    /// <summary>Decodes <paramref name="clip"/>; <paramref name="damage"/> may alter each packet before it is sent.</summary>
-    public static Result Decode(VideoCodec codec, string clip, VideoFramePool frames, EncodedPacketPool packets, int threads = 1, Action<EncodedPacket>? damage = null)
+    /// <summary>
+    /// Decodes <paramref name="clip"/>; <paramref name="damage"/> may alter each packet before it is sent,
+    /// and the first <paramref name="skip"/> packets are read but not sent.
+    /// </summary>
+    public static Result Decode(VideoCodec codec, string clip, VideoFramePool frames, EncodedPacketPool packets, int threads = 1, Action<EncodedPacket>? damage = null, int skip = 0)
     {
         using var stream = File.OpenRead(clip);
         using var decoder = new VideoDecoder(codec, frames, threads);
@@ -33,6 +36,12 @@ internal static class DecodeHarness
             using var reader = new AnnexBReader(stream, packets);
             while (reader.TryRead(out var packet))
             {
+                if (packet.Index < skip)
+                {
+                    packet.Release();
+                    continue;
+                }
+
                 SendAndRelease(decoder, packet, damage);
                 Drain();
             }
@@ -43,6 +52,12 @@ internal static class DecodeHarness
             Assert.Equal(codec, reader.Codec);
             while (reader.TryRead(out var packet))
             {
+                if (packet.Index < skip)
+                {
+                    packet.Release();
+                    continue;
+                }
+
                 SendAndRelease(decoder, packet, damage);
                 Drain();
             }

@@ -42,6 +42,32 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
     }
 
     [Theory]
+    [InlineData(VideoCodec.H264)]
+    [InlineData(VideoCodec.Vp8)]
+    [InlineData(VideoCodec.Vp9)]
+    public void Decode_JoinedMidGop_FramesFromNextKeyframeMatchReference(VideoCodec codec)
+    {
+        // A live receiver joins mid-stream: the first packets reference pictures it never saw.
+        var clip = _clips.Clip(codec);
+        var reference = _clips.ReferenceFrames(codec, clip);
+        var frames = new VideoFramePool();
+        var packets = new EncodedPacketPool();
+        const int Joined = 5;
+
+        var result = DecodeHarness.Decode(codec, clip, frames, packets, skip: Joined);
+
+        var tail = reference.Count - Clips.KeyframeInterval;
+        Assert.InRange(result.Frames.Count, tail, reference.Count - Joined);
+        for (var i = 1; i <= tail; i++)
+        {
+            Assert.True(reference[^i].AsSpan().SequenceEqual(result.Frames[^i]), $"{codec}: frame {reference.Count - i} differs after joining");
+        }
+
+        Assert.Equal(0, frames.Outstanding);
+        Assert.Equal(0, packets.Outstanding);
+    }
+
+    [Theory]
     [InlineData(VideoCodec.H264, "yuv422p")]
     [InlineData(VideoCodec.Vp9, "yuv444p")]
     [InlineData(VideoCodec.Vp9, "yuv420p10le")]
@@ -78,10 +104,12 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
     }
 
     [Theory]
-    [InlineData(VideoCodec.H264)]
-    [InlineData(VideoCodec.Vp8)]
-    [InlineData(VideoCodec.Vp9)]
-    public void Decode_CorruptPacketMidStream_CountsItRequestsKeyframeAndRecovers(VideoCodec codec)
+    [InlineData(VideoCodec.H264, 1)]
+    [InlineData(VideoCodec.H264, 2)] // frame threads report the error a frame or two late
+    [InlineData(VideoCodec.Vp8, 1)]
+    [InlineData(VideoCodec.Vp9, 1)]
+    [InlineData(VideoCodec.Vp9, 2)]
+    public void Decode_CorruptPacketMidStream_CountsItRequestsKeyframeAndRecovers(VideoCodec codec, int threads)
     {
         var clip = _clips.Clip(codec);
         var reference = _clips.ReferenceFrames(codec, clip);
@@ -89,7 +117,7 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
         var packets = new EncodedPacketPool();
         const int Damaged = 15; // between the keyframes at 10 and 20
 
-        var result = DecodeHarness.Decode(codec, clip, frames, packets, damage: packet =>
+        var result = DecodeHarness.Decode(codec, clip, frames, packets, threads, damage: packet =>
         {
             if (packet.Index == Damaged)
             {
