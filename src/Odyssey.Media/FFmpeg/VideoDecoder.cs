@@ -20,6 +20,12 @@ public sealed class VideoDecoder : IDisposable
     /// <summary>Codec threads by default: one, so a pipeline's blocks, not the codec, own the cores.</summary>
     public const int DefaultThreads = 1;
 
+    /// <summary>
+    /// Output-side errors in a row after which <see cref="TryReceive"/> gives up for now: errors surface
+    /// once each, so an endless run would be a codec bug, and a bug must not become a hang.
+    /// </summary>
+    private const int MaxConsecutiveReceiveErrors = 64;
+
     private readonly VideoFramePool _pool;
     private readonly int _yuv420p;
     private readonly int _yuvj420p;
@@ -150,6 +156,7 @@ public sealed class VideoDecoder : IDisposable
     public bool TryReceive([NotNullWhen(true)] out VideoFrame? frame)
     {
         ObjectDisposedException.ThrowIf(_context == 0, this);
+        var errors = 0;
         while (true)
         {
             var result = AvCodec.ReceiveFrame(_context, _frame);
@@ -163,7 +170,13 @@ public sealed class VideoDecoder : IDisposable
             {
                 // A damaged picture surfaced on the output side (frame threading reports errors late).
                 MarkCorrupt();
-                continue;
+                if (++errors < MaxConsecutiveReceiveErrors)
+                {
+                    continue;
+                }
+
+                frame = null;
+                return false;
             }
 
             try
