@@ -11,7 +11,7 @@ public sealed class VideoFrame : IRefCounted
     private readonly byte[] _buffer;
     private readonly int[] _offsets = new int[3];
     private readonly int[] _strides = new int[3];
-    private int _references;
+    private ReferenceCount _references;
 
     internal VideoFrame(VideoFramePool pool, FrameShape shape, byte[] buffer)
     {
@@ -51,7 +51,7 @@ public sealed class VideoFrame : IRefCounted
     public DateTimeOffset CaptureTime { get; set; }
 
     /// <summary>Current number of owners; 0 means the frame is back in its pool.</summary>
-    public int ReferenceCount => Volatile.Read(ref _references);
+    public int ReferenceCount => _references.Current;
 
     /// <summary>Bytes from one row to the next in <paramref name="plane"/>.</summary>
     public int GetStride(int plane)
@@ -125,50 +125,12 @@ public sealed class VideoFrame : IRefCounted
     }
 
     /// <inheritdoc />
-    public void AddRef()
-    {
-        // Compare-and-swap rather than a blind increment: a failed AddRef on a returned frame must leave
-        // the count at 0, or the pooled frame would look alive and a later Release would return it twice.
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            if (current <= 0)
-            {
-                throw new InvalidOperationException("AddRef on a video frame that was already returned to its pool");
-            }
-
-            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
+    public void AddRef() => _references.Increment("a video frame");
 
     /// <inheritdoc />
     public void Release()
     {
-        // Never go below 0: a stray Release must throw without disturbing the count the pool relies on.
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            if (current <= 0)
-            {
-                throw new InvalidOperationException("video frame released more times than it was referenced");
-            }
-
-            var seen = Interlocked.CompareExchange(ref _references, current - 1, current);
-            if (seen == current)
-            {
-                break;
-            }
-
-            current = seen;
-        }
-
-        if (current == 1)
+        if (_references.Decrement("video frame"))
         {
             _pool.Return(this);
         }
@@ -176,7 +138,7 @@ public sealed class VideoFrame : IRefCounted
 
     internal void Revive()
     {
-        Volatile.Write(ref _references, 1);
+        _references.Reset();
         Index = 0;
         Pts = TimeSpan.Zero;
         CaptureTime = default;

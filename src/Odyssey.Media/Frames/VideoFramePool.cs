@@ -15,7 +15,7 @@ public sealed class VideoFramePool
     /// </summary>
     public const int DefaultRetainedPerShape = 64;
 
-    private readonly ConcurrentDictionary<FrameShape, Bin> _free = new();
+    private readonly ConcurrentDictionary<FrameShape, IdleBin<VideoFrame>> _free = new();
     private readonly int _retainedPerShape;
     private long _outstanding;
     private long _allocated;
@@ -42,12 +42,7 @@ public sealed class VideoFramePool
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         var shape = new FrameShape(width, height, format);
-        var bin = _free.GetOrAdd(shape, static _ => new Bin());
-        if (bin.Frames.TryTake(out var frame))
-        {
-            Interlocked.Decrement(ref bin.Count);
-        }
-        else
+        if (!_free.GetOrAdd(shape, static _ => new IdleBin<VideoFrame>()).TryTake(out var frame))
         {
             var buffer = GC.AllocateUninitializedArray<byte>(shape.BufferSize(), pinned: true);
             frame = new VideoFrame(this, shape, buffer);
@@ -62,23 +57,6 @@ public sealed class VideoFramePool
     internal void Return(VideoFrame frame)
     {
         Interlocked.Decrement(ref _outstanding);
-        var bin = _free.GetOrAdd(frame.Shape, static _ => new Bin());
-
-        // Our own count, not ConcurrentBag.Count: that one takes every per-thread lock, on every return.
-        if (Interlocked.Increment(ref bin.Count) <= _retainedPerShape)
-        {
-            bin.Frames.Add(frame);
-        }
-        else
-        {
-            Interlocked.Decrement(ref bin.Count);
-        }
-    }
-
-    /// <summary>Idle frames of one shape and how many there are.</summary>
-    private sealed class Bin
-    {
-        public readonly ConcurrentBag<VideoFrame> Frames = new();
-        public int Count;
+        _free.GetOrAdd(frame.Shape, static _ => new IdleBin<VideoFrame>()).Offer(frame, _retainedPerShape);
     }
 }

@@ -12,7 +12,7 @@ public sealed class EncodedPacket : IRefCounted
 
     private readonly EncodedPacketPool _pool;
     private readonly byte[] _buffer;
-    private int _references;
+    private ReferenceCount _references;
 
     internal EncodedPacket(EncodedPacketPool pool, byte[] buffer)
     {
@@ -45,7 +45,7 @@ public sealed class EncodedPacket : IRefCounted
     public long Index { get; set; }
 
     /// <summary>Current number of owners; 0 means the packet is back in its pool.</summary>
-    public int ReferenceCount => Volatile.Read(ref _references);
+    public int ReferenceCount => _references.Current;
 
     /// <summary>
     /// Sets the data length (up to <see cref="Capacity"/>) and zeroes the padding after it. Bytes below
@@ -69,48 +69,12 @@ public sealed class EncodedPacket : IRefCounted
     }
 
     /// <inheritdoc />
-    public void AddRef()
-    {
-        // Same compare-and-swap discipline as VideoFrame: a returned packet must never look alive again.
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            if (current <= 0)
-            {
-                throw new InvalidOperationException("AddRef on an encoded packet that was already returned to its pool");
-            }
-
-            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
+    public void AddRef() => _references.Increment("an encoded packet");
 
     /// <inheritdoc />
     public void Release()
     {
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            if (current <= 0)
-            {
-                throw new InvalidOperationException("encoded packet released more times than it was referenced");
-            }
-
-            var seen = Interlocked.CompareExchange(ref _references, current - 1, current);
-            if (seen == current)
-            {
-                break;
-            }
-
-            current = seen;
-        }
-
-        if (current == 1)
+        if (_references.Decrement("encoded packet"))
         {
             _pool.Return(this);
         }
@@ -118,7 +82,7 @@ public sealed class EncodedPacket : IRefCounted
 
     internal void Revive(int length)
     {
-        Volatile.Write(ref _references, 1);
+        _references.Reset();
         Codec = default;
         Pts = TimeSpan.Zero;
         Dts = null;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace Odyssey.Media;
@@ -18,7 +17,7 @@ public sealed class EncodedPacketPool
     // Bins by log2 of capacity; 31 covers every int length.
     private const int BinCount = 32;
 
-    private readonly Bin[] _bins = new Bin[BinCount];
+    private readonly IdleBin<EncodedPacket>[] _bins = new IdleBin<EncodedPacket>[BinCount];
     private readonly int _retainedPerBin;
     private long _outstanding;
     private long _allocated;
@@ -30,7 +29,7 @@ public sealed class EncodedPacketPool
         _retainedPerBin = retainedPerBin;
         for (var i = 0; i < BinCount; i++)
         {
-            _bins[i] = new Bin();
+            _bins[i] = new IdleBin<EncodedPacket>();
         }
     }
 
@@ -49,12 +48,7 @@ public sealed class EncodedPacketPool
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Array.MaxLength / 2);
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(length + EncodedPacket.PaddingSize, MinimumCapacity));
-        var bin = _bins[BitOperations.Log2((uint)capacity)];
-        if (bin.Packets.TryTake(out var packet))
-        {
-            Interlocked.Decrement(ref bin.Count);
-        }
-        else
+        if (!_bins[BitOperations.Log2((uint)capacity)].TryTake(out var packet))
         {
             packet = new EncodedPacket(this, GC.AllocateUninitializedArray<byte>(capacity, pinned: true));
             Interlocked.Increment(ref _allocated);
@@ -68,21 +62,6 @@ public sealed class EncodedPacketPool
     internal void Return(EncodedPacket packet)
     {
         Interlocked.Decrement(ref _outstanding);
-        var bin = _bins[BitOperations.Log2((uint)(packet.Capacity + EncodedPacket.PaddingSize))];
-        if (Interlocked.Increment(ref bin.Count) <= _retainedPerBin)
-        {
-            bin.Packets.Add(packet);
-        }
-        else
-        {
-            Interlocked.Decrement(ref bin.Count);
-        }
-    }
-
-    /// <summary>Idle packets of one capacity and how many there are.</summary>
-    private sealed class Bin
-    {
-        public readonly ConcurrentBag<EncodedPacket> Packets = new();
-        public int Count;
+        _bins[BitOperations.Log2((uint)(packet.Capacity + EncodedPacket.PaddingSize))].Offer(packet, _retainedPerBin);
     }
 }
