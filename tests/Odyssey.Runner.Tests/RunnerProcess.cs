@@ -8,7 +8,7 @@ internal static class RunnerProcess
     /// <summary>Generous: a run here takes seconds; this only turns a hang into a failure.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => Odyssey.Tests.RepositoryRoot.Path;
 
     public static string PipelinesDirectory => Path.Combine(RepositoryRoot, "pipelines");
 
@@ -55,19 +55,6 @@ internal static class RunnerProcess
         }
 
         return new Outcome(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "OdysseyPipeline.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no OdysseyPipeline.sln above {AppContext.BaseDirectory}");
     }
 }
 

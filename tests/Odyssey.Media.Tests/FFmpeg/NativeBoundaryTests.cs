@@ -6,11 +6,7 @@ public class NativeBoundaryTests
     public void Sources_NativeImports_OnlyInFfmpegNativeFolder()
     {
         // DESIGN.md: native code sits behind Odyssey.Media/FFmpeg/Native; nothing else declares imports.
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "OdysseyPipeline.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-        }
+        var root = Odyssey.Tests.RepositoryRoot.Path;
 
         var allowed = Path.Combine(root, "src", "Odyssey.Media", "FFmpeg", "Native") + Path.DirectorySeparatorChar;
         var offenders = new List<string>();

@@ -86,16 +86,8 @@ public class EdgeDensityPluginTests
     /// <summary>build/plugins/Acme.EdgeDensity.dll at the repository root (found from the test's own folder).</summary>
     private static string PluginPath()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "OdysseyPipeline.sln")))
-            {
-                var path = Path.Combine(directory.FullName, "build", "plugins", "Acme.EdgeDensity.dll");
-                Assert.True(File.Exists(path), $"build samples/Acme.EdgeDensity first: {path} is missing");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException($"no OdysseyPipeline.sln above {AppContext.BaseDirectory}");
+        var path = Path.Combine(Odyssey.Tests.RepositoryRoot.Path, "build", "plugins", "Acme.EdgeDensity.dll");
+        Assert.True(File.Exists(path), $"build samples/Acme.EdgeDensity first: {path} is missing");
+        return path;
     }
 }
