@@ -10,7 +10,7 @@ public class BuiltInBlocksTests
         var names = registry.Blocks.Select(b => b.TypeName).ToArray();
 
         Assert.Equal(
-            ["brightness", "canny", "convert", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "resize", "sceneChange", "testpattern", "threshold"],
+            ["brightness", "canny", "convert", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "resize", "scale", "sceneChange", "testpattern", "threshold"],
             names);
     }
 
