@@ -25,6 +25,7 @@ internal static class SdpParser
         ArgumentNullException.ThrowIfNull(text);
         var state = new State();
         var lineNumber = 0;
+        var lastLine = 0;
         var start = 0;
         while (start <= text.Length)
         {
@@ -48,9 +49,10 @@ internal static class SdpParser
             }
 
             ParseLine(state, line.ToString(), lineNumber);
+            lastLine = lineNumber;
         }
 
-        return state.Finish(lineNumber);
+        return state.Finish(lastLine);
     }
 
     private static void ParseLine(State state, string line, int lineNumber)
