@@ -57,8 +57,9 @@ public static class SdpNegotiator
                 // actpass, and holdconn (which WebRTC does not use): the configured role.
                 _ => answerRole,
             };
-            var media = AnswerMedia(offered, options, ref sender) ?? Rejected(offered);
-            AddTransport(media, options, setup, media.Port != 0);
+            var accepted = AnswerMedia(offered, options, ref sender);
+            var media = accepted ?? Rejected(offered);
+            AddTransport(media, options, setup, accepted is not null);
             answer.Media.Add(media);
         }
 

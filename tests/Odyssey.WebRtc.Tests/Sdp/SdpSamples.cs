@@ -43,7 +43,6 @@ internal static class SdpModelAssert
         }
 
         var type = expected.GetType();
-        Assert.True(type == actual.GetType(), $"{path}: type {type.Name} != {actual.GetType().Name}");
         if (type.IsPrimitive || type.IsEnum || expected is string || expected is decimal)
         {
             Assert.True(expected.Equals(actual), $"{path}: {Show(expected)} != {Show(actual)}");
@@ -62,6 +61,7 @@ internal static class SdpModelAssert
             return;
         }
 
+        Assert.True(type == actual.GetType(), $"{path}: type {type.Name} != {actual.GetType().Name}");
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (property.GetIndexParameters().Length == 0)
