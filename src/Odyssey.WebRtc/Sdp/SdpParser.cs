@@ -317,19 +317,24 @@ internal static class SdpParser
             throw new SdpParseException("expected <hash-function> <fingerprint>", lineNumber, Field);
         }
 
-        // RFC 8122 §5: pairs of hex digits separated by colons; anything else could never match a certificate.
-        var valid = hash.Length % 3 == 2;
-        for (var i = 0; valid && i < hash.Length; i++)
-        {
-            valid = i % 3 == 2 ? hash[i] == ':' : char.IsAsciiHexDigit(hash[i]);
-        }
-
-        if (!valid)
+        if (!IsHexPairs(hash))
         {
             throw new SdpParseException($"fingerprint '{Shorten(hash)}' is not colon-separated hex pairs", lineNumber, Field);
         }
 
         return new SdpFingerprint(algorithm, hash);
+    }
+
+    /// <summary>RFC 8122 §5: pairs of hex digits separated by colons; anything else could never match a certificate.</summary>
+    internal static bool IsHexPairs(string? hash)
+    {
+        var valid = hash is not null && hash.Length % 3 == 2;
+        for (var i = 0; valid && i < hash!.Length; i++)
+        {
+            valid = i % 3 == 2 ? hash[i] == ':' : char.IsAsciiHexDigit(hash[i]);
+        }
+
+        return valid;
     }
 
     private static SdpSetupRole ParseSetup(string value, int lineNumber) => value.ToLowerInvariant() switch

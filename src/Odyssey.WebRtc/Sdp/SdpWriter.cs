@@ -31,17 +31,17 @@ internal sealed class SdpWriter
     {
         Line('v', "0");
         var o = session.Origin ?? throw new ArgumentException("the origin (o=) is missing", nameof(session));
-        Line('o', Join(o.UserName, o.SessionId, o.SessionVersion.ToString(CultureInfo.InvariantCulture), o.NetworkType, o.AddressType, o.Address));
+        Line('o', Join(Token(o.UserName, "o= username"), Token(o.SessionId, "o= sess-id"), o.SessionVersion.ToString(CultureInfo.InvariantCulture), Token(o.NetworkType, "o= nettype"), Token(o.AddressType, "o= addrtype"), Token(o.Address, "o= address")));
         Line('s', session.SessionName);
-        OtherLines(session.OtherLines, SdpLineOrder.SessionRank, 0, SdpLineOrder.SessionConnection);
+        OtherLines(session.OtherLines, true, 0, SdpLineOrder.SessionConnection);
         if (session.Connection is { } c)
         {
-            Line('c', Join(c.NetworkType, c.AddressType, c.Address));
+            Connection(c);
         }
 
-        OtherLines(session.OtherLines, SdpLineOrder.SessionRank, SdpLineOrder.SessionConnection, SdpLineOrder.SessionTiming);
+        OtherLines(session.OtherLines, true, SdpLineOrder.SessionConnection, SdpLineOrder.SessionTiming);
         Line('t', Join(session.Timing.Start.ToString(CultureInfo.InvariantCulture), session.Timing.Stop.ToString(CultureInfo.InvariantCulture)));
-        OtherLines(session.OtherLines, SdpLineOrder.SessionRank, SdpLineOrder.SessionTiming, SdpLineOrder.SessionAttributes);
+        OtherLines(session.OtherLines, true, SdpLineOrder.SessionTiming, SdpLineOrder.SessionAttributes);
         foreach (var group in session.Groups)
         {
             Attribute("group", Join(group.Semantics, group.Mids));
@@ -64,19 +64,19 @@ internal sealed class SdpWriter
 
         IceAndDtls(session.IceUfrag, session.IcePwd, session.IceOptions, session.Fingerprints, session.Setup);
         Attributes(session.Attributes);
-        OtherLines(session.OtherLines, SdpLineOrder.SessionRank, SdpLineOrder.SessionAttributes, int.MaxValue);
+        OtherLines(session.OtherLines, true, SdpLineOrder.SessionAttributes, int.MaxValue);
     }
 
     private void WriteMedia(MediaDescription media)
     {
         WriteMediaLine(media);
-        OtherLines(media.OtherLines, SdpLineOrder.MediaRank, 0, SdpLineOrder.MediaConnection);
+        OtherLines(media.OtherLines, false, 0, SdpLineOrder.MediaConnection);
         if (media.Connection is { } c)
         {
-            Line('c', Join(c.NetworkType, c.AddressType, c.Address));
+            Connection(c);
         }
 
-        OtherLines(media.OtherLines, SdpLineOrder.MediaRank, SdpLineOrder.MediaConnection, SdpLineOrder.MediaAttributes);
+        OtherLines(media.OtherLines, false, SdpLineOrder.MediaConnection, SdpLineOrder.MediaAttributes);
         OptionalAttribute("rtcp", media.Rtcp);
         IceAndDtls(media.IceUfrag, media.IcePwd, media.IceOptions, media.Fingerprints, media.Setup);
         OptionalAttribute("mid", media.Mid);
@@ -86,7 +86,8 @@ internal sealed class SdpWriter
             var id = extmap.Direction is { } direction
                 ? string.Concat(extmap.Id.ToString(CultureInfo.InvariantCulture), "/", DirectionName(direction))
                 : extmap.Id.ToString(CultureInfo.InvariantCulture);
-            Attribute("extmap", extmap.Attributes is null ? Join(id, extmap.Uri) : Join(id, extmap.Uri, extmap.Attributes));
+            var uri = Token(extmap.Uri, "a=extmap uri");
+            Attribute("extmap", extmap.Attributes is null ? Join(id, uri) : Join(id, uri, extmap.Attributes));
         }
 
         if (media.Direction is { } mediaDirection)
@@ -116,12 +117,17 @@ internal sealed class SdpWriter
 
         foreach (var group in media.SsrcGroups)
         {
-            Attribute("ssrc-group", Join(group.Semantics, group.Ssrcs.Select(s => s.ToString(CultureInfo.InvariantCulture))));
+            Attribute("ssrc-group", Join(Token(group.Semantics, "a=ssrc-group semantics"), group.Ssrcs.Select(s => s.ToString(CultureInfo.InvariantCulture))));
         }
 
         foreach (var ssrc in media.Ssrcs)
         {
             var id = ssrc.Ssrc.ToString(CultureInfo.InvariantCulture);
+            if (string.IsNullOrEmpty(ssrc.Name) && ssrc.Value is null)
+            {
+                throw new ArgumentException($"a=ssrc:{id} needs an attribute name or value", nameof(media));
+            }
+
             Attribute("ssrc", ssrc.Value is null ? Join(id, ssrc.Name) : string.Concat(id, " ", ssrc.Name, ":", ssrc.Value));
         }
 
@@ -135,7 +141,8 @@ internal sealed class SdpWriter
         {
             CheckRange(map.Port, 0, ushort.MaxValue, "a=sctpmap port");
             var port = map.Port.ToString(CultureInfo.InvariantCulture);
-            Attribute("sctpmap", map.Streams is { } streams ? Join(port, map.Application, streams.ToString(CultureInfo.InvariantCulture)) : Join(port, map.Application));
+            var application = Token(map.Application, "a=sctpmap app");
+            Attribute("sctpmap", map.Streams is { } streams ? Join(port, application, streams.ToString(CultureInfo.InvariantCulture)) : Join(port, application));
         }
 
         if (media.MaxMessageSize is { } size)
@@ -154,7 +161,7 @@ internal sealed class SdpWriter
         }
 
         Attributes(media.Attributes);
-        OtherLines(media.OtherLines, SdpLineOrder.MediaRank, SdpLineOrder.MediaAttributes, int.MaxValue);
+        OtherLines(media.OtherLines, false, SdpLineOrder.MediaAttributes, int.MaxValue);
     }
 
     private void WriteMediaLine(MediaDescription media)
@@ -167,7 +174,16 @@ internal sealed class SdpWriter
             port = string.Concat(port, "/", count.ToString(CultureInfo.InvariantCulture));
         }
 
-        Line('m', Join(Join(media.Kind, port, media.Protocol), media.Formats));
+        foreach (var format in media.Formats)
+        {
+            Token(format, "m= format");
+            if (media.IsRtp && (!int.TryParse(format, NumberStyles.None, CultureInfo.InvariantCulture, out var pt) || pt > 127))
+            {
+                throw new ArgumentException($"m= format '{format}' of an RTP line is not a payload type 0..127", nameof(media));
+            }
+        }
+
+        Line('m', Join(Join(Token(media.Kind, "m= media"), port, Token(media.Protocol, "m= proto")), media.Formats));
     }
 
     private void WriteCodec(SdpCodec codec)
@@ -176,6 +192,17 @@ internal sealed class SdpWriter
         var pt = codec.PayloadType.ToString(CultureInfo.InvariantCulture);
         if (codec.Name is { } name)
         {
+            if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"a=rtpmap:{pt} encoding name '{name}' is empty or holds a '/'", nameof(codec));
+            }
+
+            CheckRange(codec.ClockRate, 1, int.MaxValue, "a=rtpmap clock rate");
+            if (codec.Channels is { } count)
+            {
+                CheckRange(count, 1, byte.MaxValue, "a=rtpmap channels");
+            }
+
             var encoding = string.Concat(name, "/", codec.ClockRate.ToString(CultureInfo.InvariantCulture));
             if (codec.Channels is { } channels)
             {
@@ -187,7 +214,8 @@ internal sealed class SdpWriter
 
         foreach (var feedback in codec.Feedback)
         {
-            Attribute("rtcp-fb", feedback.Parameter is null ? Join(pt, feedback.Type) : Join(pt, feedback.Type, feedback.Parameter));
+            var type = Token(feedback.Type, "a=rtcp-fb type");
+            Attribute("rtcp-fb", feedback.Parameter is null ? Join(pt, type) : Join(pt, type, feedback.Parameter));
         }
 
         if (codec.FormatParameters is { } parameters)
@@ -207,7 +235,12 @@ internal sealed class SdpWriter
 
         foreach (var fingerprint in fingerprints)
         {
-            Attribute("fingerprint", Join(fingerprint.Algorithm, fingerprint.Value));
+            if (!SdpParser.IsHexPairs(fingerprint.Value))
+            {
+                throw new ArgumentException($"fingerprint '{fingerprint.Value}' is not colon-separated hex pairs", nameof(fingerprints));
+            }
+
+            Attribute("fingerprint", Join(Token(fingerprint.Algorithm, "a=fingerprint hash function"), fingerprint.Value));
         }
 
         if (setup is { } role)
@@ -242,16 +275,17 @@ internal sealed class SdpWriter
         }
     }
 
-    private void OtherLines(List<SdpLine> lines, Func<char, int> rank, int fromRank, int toRank)
+    private void OtherLines(List<SdpLine> lines, bool session, int fromRank, int toRank)
     {
         foreach (var line in lines)
         {
-            var r = rank(line.Type);
+            // A second v=, o= or s= would make the text unreadable (the parser refuses them).
+            var r = session ? SdpLineOrder.SessionRank(line.Type) : SdpLineOrder.MediaRank(line.Type);
             if (r >= fromRank && r < toRank)
             {
-                if (!char.IsAsciiLetter(line.Type))
+                if (!char.IsAsciiLetter(line.Type) || (session && line.Type is 'v' or 'o' or 's'))
                 {
-                    throw new ArgumentException($"line type '{line.Type}' is not a letter", nameof(lines));
+                    throw new ArgumentException($"'{line.Type}=' cannot be kept as an other line here", nameof(lines));
                 }
 
                 Line(line.Type, line.Value);
@@ -279,6 +313,20 @@ internal sealed class SdpWriter
         }
 
         _text.Append(type).Append('=').Append(value).Append(LineEnd);
+    }
+
+    private void Connection(SdpConnection c) =>
+        Line('c', Join(Token(c.NetworkType, "c= nettype"), Token(c.AddressType, "c= addrtype"), Token(c.Address, "c= address")));
+
+    /// <summary>A field the parser splits on spaces: it must be one non-empty word to read back the same.</summary>
+    private static string Token(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value) || value.AsSpan().IndexOfAny(' ', '\r', '\n') >= 0)
+        {
+            throw new ArgumentException($"{field} '{value}' must be one word without spaces", field);
+        }
+
+        return value;
     }
 
     private static void CheckRange(int value, int min, int max, string field)
