@@ -33,6 +33,7 @@ internal sealed class SdpWriter
         var o = session.Origin ?? throw new ArgumentException("the origin (o=) is missing", nameof(session));
         Line('o', Join(Token(o.UserName, "o= username"), Token(o.SessionId, "o= sess-id"), o.SessionVersion.ToString(CultureInfo.InvariantCulture), Token(o.NetworkType, "o= nettype"), Token(o.AddressType, "o= addrtype"), Token(o.Address, "o= address")));
         Line('s', session.SessionName);
+        CheckKeptConnections(session.OtherLines, session.Connection);
         OtherLines(session.OtherLines, true, 0, SdpLineOrder.SessionConnection);
         if (session.Connection is { } c)
         {
@@ -70,6 +71,7 @@ internal sealed class SdpWriter
     private void WriteMedia(MediaDescription media)
     {
         WriteMediaLine(media);
+        CheckKeptConnections(media.OtherLines, media.Connection);
         OtherLines(media.OtherLines, false, 0, SdpLineOrder.MediaConnection);
         if (media.Connection is { } c)
         {
@@ -313,6 +315,15 @@ internal sealed class SdpWriter
         }
 
         _text.Append(type).Append('=').Append(value).Append(LineEnd);
+    }
+
+    /// <summary>A kept c= line is a second address; without the first it would be read back as the first.</summary>
+    private static void CheckKeptConnections(List<SdpLine> lines, SdpConnection? connection)
+    {
+        if (connection is null && lines.Exists(line => line.Type == 'c'))
+        {
+            throw new ArgumentException("a kept c= line needs the Connection field set first", nameof(lines));
+        }
     }
 
     private void Connection(SdpConnection c) =>
