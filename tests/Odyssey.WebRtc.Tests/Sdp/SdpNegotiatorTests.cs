@@ -180,6 +180,28 @@ public sealed class SdpNegotiatorTests
         Assert.Equal(answeredProfileLevelId, video.FindCodec(97)!.GetParameter("profile-level-id"));
     }
 
+    [Theory]
+    [InlineData("VP9", "profile-id=0", true)]
+    [InlineData("VP9", null, true)]
+    [InlineData("VP9", "profile-id=2", false)]
+    [InlineData("AV1", "level-idx=5;profile=0;tier=0", true)]
+    [InlineData("AV1", "profile=1", false)]
+    public void CreateAnswer_Vp9OrAv1Configured_MatchesOnProfile(string name, string? fmtp, bool accepted)
+    {
+        var codec = $"a=rtpmap:96 {name}/90000" + (fmtp is null ? string.Empty : $"\r\na=fmtp:96 {fmtp}");
+        var offer = SdpSamples.Text("chromium-offer-VP8.sdp").Replace("a=rtpmap:96 VP8/90000", codec, StringComparison.Ordinal);
+        var options = Options(o => Copy(o, codecs: [SdpCodecCapability.Vp9(), SdpCodecCapability.Av1()]));
+
+        var video = SdpNegotiator.CreateAnswer(SessionDescription.Parse(offer), options).Media[0];
+
+        Assert.Equal(["96", "97"], video.Formats);
+        Assert.Equal(accepted ? 9 : 0, video.Port);
+        if (accepted)
+        {
+            Assert.Equal(fmtp, video.FindCodec(96)!.FormatParameters);
+        }
+    }
+
     [Fact]
     public void CreateAnswer_RtxOff_LeavesOutRetransmission()
     {
