@@ -19,16 +19,18 @@ public sealed record SdpMediaSender(uint Ssrc, uint? RtxSsrc, string CName, stri
     /// <summary>Random SSRCs (RFC 3550 §8.1 asks for random ones) and random names.</summary>
     public static SdpMediaSender CreateRandom()
     {
-        Span<byte> bytes = stackalloc byte[12];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
-        var ssrc = BitConverter.ToUInt32(bytes);
-        var rtx = BitConverter.ToUInt32(bytes[4..]);
+        Span<byte> ssrcs = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(ssrcs);
+        var ssrc = BitConverter.ToUInt32(ssrcs);
+        var rtx = BitConverter.ToUInt32(ssrcs[4..]);
         if (rtx == ssrc)
         {
             rtx = ~ssrc;
         }
 
-        return new SdpMediaSender(ssrc, rtx, Convert.ToBase64String(bytes), Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        // RFC 7022: a CNAME is a random identifier of at least 96 bits; 12 bytes in base64 are 16 characters.
+        var cname = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        return new SdpMediaSender(ssrc, rtx, cname, Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
     }
 }
 
@@ -71,8 +73,9 @@ public sealed class SdpLocalOptions
     public bool Rtx { get; init; } = true;
 
     /// <summary>
-    /// RTCP feedback we act on. Default NACK, PLI and FIR: what the RTP layer answers and sends; REMB and
-    /// transport-cc only when the RTP layer produces them, or the sender waits for feedback that never comes.
+    /// RTCP feedback we act on. Default NACK, PLI and FIR: what the RTP layer answers and sends. Turn on REMB
+    /// and transport-cc only once the RTP layer produces them: negotiated but never sent, they leave the
+    /// sender's bandwidth estimate without the input it was promised.
     /// </summary>
     public SdpFeedback Feedback { get; init; } = SdpFeedback.Nack | SdpFeedback.Pli | SdpFeedback.Fir;
 

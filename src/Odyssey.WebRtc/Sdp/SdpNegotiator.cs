@@ -40,12 +40,12 @@ public static class SdpNegotiator
     public static SessionDescription CreateAnswer(SessionDescription offer, SdpLocalOptions options)
     {
         ArgumentNullException.ThrowIfNull(offer);
-        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
         var answerRole = options.ActPassAnswer is SdpSetupRole.Active or SdpSetupRole.Passive
             ? options.ActPassAnswer
             : throw new ArgumentException($"ActPassAnswer must be Active or Passive, not {options.ActPassAnswer}", nameof(options));
         var answer = NewSession(options);
-        var sender = options.Sender;
+        SdpMediaSender? sender = null;
         foreach (var offered in offer.Media)
         {
             var setup = offer.SetupOf(offered) switch
@@ -85,7 +85,7 @@ public static class SdpNegotiator
     /// </summary>
     public static SessionDescription CreateOffer(SdpLocalOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
         var session = NewSession(options);
         var codecs = options.VideoCodecs ?? [SdpCodecCapability.H264(H264Profile.ConstrainedBaseline)];
         if (codecs.Count == 0)
@@ -185,6 +185,13 @@ public static class SdpNegotiator
 
     private static MediaDescription? AnswerVideo(MediaDescription offered, SdpLocalOptions options, ref SdpMediaSender? sender)
     {
+        // One sending stream: once an m-line took it, further video m-lines only receive.
+        var wanted = options.VideoDirection ?? SdpDirection.RecvOnly;
+        if (sender is not null)
+        {
+            wanted = wanted is SdpDirection.SendRecv or SdpDirection.RecvOnly ? SdpDirection.RecvOnly : SdpDirection.Inactive;
+        }
+
         var capabilities = options.VideoCodecs ?? SdpCodecCapability.DefaultReceive;
         var media = NewRtpMedia(offered, options);
         var accepted = new HashSet<int>();
@@ -237,14 +244,28 @@ public static class SdpNegotiator
         media.Codecs.Clear();
         media.Codecs.AddRange(ordered);
         SetFormats(media);
-        media.Direction = AnswerDirection(offered.EffectiveDirection, options.VideoDirection ?? SdpDirection.RecvOnly);
+        media.Direction = AnswerDirection(offered.EffectiveDirection, wanted);
         if (media.Direction is SdpDirection.SendOnly or SdpDirection.SendRecv)
         {
-            sender ??= options.Sender ?? SdpMediaSender.CreateRandom();
+            sender = options.Sender ?? SdpMediaSender.CreateRandom();
             AddSender(media, sender, options.Rtx && media.Codecs.Exists(c => c.IsRtx));
         }
 
         return media;
+    }
+
+    private static void Validate(SdpLocalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrEmpty(options.IceUfrag) || string.IsNullOrEmpty(options.IcePwd))
+        {
+            throw new ArgumentException("IceUfrag and IcePwd are needed on every m-line (RFC 8839 §5.4)", nameof(options));
+        }
+
+        if (options.Fingerprints is null || options.Fingerprints.Count == 0)
+        {
+            throw new ArgumentException("Fingerprints must name our DTLS certificate (RFC 8122 §5)", nameof(options));
+        }
     }
 
     private static MediaDescription? AnswerDropped(MediaDescription offered, SdpLocalOptions options)

@@ -262,6 +262,32 @@ public sealed class SdpNegotiatorTests
     }
 
     [Fact]
+    public void CreateAnswer_TwoSendRecvVideoLines_SendsOnTheFirstOnly()
+    {
+        var text = SdpSamples.Text("aiortc-offer-VP8.sdp").Replace("a=sendonly", "a=sendrecv", StringComparison.Ordinal);
+        var at = text.IndexOf("m=application", StringComparison.Ordinal);
+        var second = text[text.IndexOf("m=video", StringComparison.Ordinal)..at].Replace("a=mid:0", "a=mid:2", StringComparison.Ordinal);
+        var offer = SessionDescription.Parse(text[..at] + second + text[at..]);
+
+        var answer = SdpNegotiator.CreateAnswer(offer, Options(o => Copy(o, direction: SdpDirection.SendRecv)));
+
+        Assert.Equal([SdpDirection.SendRecv, SdpDirection.RecvOnly], answer.Media.Where(m => m.Kind == "video").Select(m => m.Direction));
+        Assert.Empty(answer.Media[1].Ssrcs);
+        Assert.Equal("2", answer.Media[1].Mid);
+        Assert.NotEmpty(answer.Media[0].Ssrcs);
+    }
+
+    [Fact]
+    public void CreateAnswer_NoFingerprint_ThrowsNamingIt()
+    {
+        var options = new SdpLocalOptions { IceUfrag = "Od1s", IcePwd = "0123456789abcdefghijkl", Fingerprints = [] };
+
+        var error = Assert.Throws<ArgumentException>(() => Answer("aiortc-offer-VP8.sdp", options));
+
+        Assert.Contains("Fingerprints", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CreateAnswer_CandidatesAndAddressGiven_PutsThemOnLiveLinesOnly()
     {
         var options = Options(o => Copy(o, codecs: [SdpCodecCapability.Vp8], candidates: ["1 1 udp 2130706431 127.0.0.1 40000 typ host"], address: new IPEndPoint(IPAddress.Loopback, 40000)));
