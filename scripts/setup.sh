@@ -7,7 +7,8 @@ set -euo pipefail
 # ffmpeg + the lib*59 runtime: FFmpeg bindings (Odyssey.Media) and ffprobe checks in tests.
 # python3-aiortc: the real WebRTC peer the Odyssey.WebRtc tests talk to (SDP offers/answers and, later, media),
 #   run with /usr/bin/python3 (INTEROP-NOTES.md).
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc)
+# chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc chromium)
 
 missing=()
 for p in "${packages[@]}"; do
