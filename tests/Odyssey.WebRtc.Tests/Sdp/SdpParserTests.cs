@@ -240,6 +240,26 @@ public sealed class SdpParserTests
     }
 
     [Fact]
+    public void TransportGetters_SessionLevelValues_AreTheFallbackForEachMediaLine()
+    {
+        var session = SessionDescription.Parse(
+            Minimal + "a=ice-ufrag:sess\na=ice-pwd:sesspwd\na=fingerprint:sha-1 AB:CD\na=setup:passive\n" +
+            "m=video 9 UDP/TLS/RTP/SAVPF 96\na=ice-ufrag:own\na=setup:active\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\n");
+        var (video, data) = (session.Media[0], session.Media[1]);
+
+        Assert.Equal("own", session.IceUfragOf(video));
+        Assert.Equal("sess", session.IceUfragOf(data));
+        Assert.Equal("sesspwd", session.IcePwdOf(video));
+        Assert.Equal(SdpSetupRole.Active, session.SetupOf(video));
+        Assert.Equal(SdpSetupRole.Passive, session.SetupOf(data));
+        Assert.Equal(new SdpFingerprint("sha-1", "AB:CD"), Assert.Single(session.FingerprintsOf(data)));
+
+        var answer = SdpNegotiator.CreateAnswer(session, new SdpLocalOptions { IceUfrag = "Od1s", IcePwd = "0123456789abcdefghijkl", Fingerprints = [new("sha-256", "01:02")] });
+
+        Assert.Equal([SdpSetupRole.Passive, SdpSetupRole.Active], answer.Media.Select(m => m.Setup));
+    }
+
+    [Fact]
     public void Parse_ExtmapWithDirectionAndAttributes_ReadsAllParts()
     {
         var media = SessionDescription.Parse(Minimal + "m=video 9 UDP/TLS/RTP/SAVPF 96\na=extmap:3/recvonly urn:x:y some  attrs\n").Media[0];
