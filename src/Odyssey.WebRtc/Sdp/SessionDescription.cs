@@ -50,7 +50,10 @@ public sealed class SessionDescription
     /// <summary>Session lines the model has no field for (<c>i=</c>, <c>b=</c>, <c>r=</c>, unknown letters…).</summary>
     public List<SdpLine> OtherLines { get; } = [];
 
-    /// <summary>The mids of the BUNDLE group, or an empty list when there is none.</summary>
+    /// <summary>
+    /// The mids of the BUNDLE group, or an empty list when there is none. The first names the tagged m-line
+    /// whose ICE and DTLS transport every bundled m-line shares (RFC 9143 §7.2.1).
+    /// </summary>
     public IReadOnlyList<string> BundleMids
     {
         get
@@ -65,6 +68,20 @@ public sealed class SessionDescription
 
             return [];
         }
+    }
+
+    /// <summary>The m-line with this mid (a trickled candidate's <c>sdpMid</c>), or null.</summary>
+    public MediaDescription? FindMedia(string mid)
+    {
+        foreach (var media in Media)
+        {
+            if (string.Equals(media.Mid, mid, StringComparison.Ordinal))
+            {
+                return media;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Parses SDP text; lines may end in CRLF or LF.</summary>

@@ -81,6 +81,9 @@ public sealed class SdpParserTests
         Assert.Equal(65536UL, data.MaxMessageSize);
         Assert.Equal("13op", data.IceUfrag);
         Assert.Empty(data.Attributes);
+        Assert.Same(data, session.FindMedia("1"));
+        Assert.Same(video, session.FindMedia(session.BundleMids[0]));
+        Assert.Null(session.FindMedia("2"));
     }
 
     [Fact]
