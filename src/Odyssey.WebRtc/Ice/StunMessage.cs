@@ -78,6 +78,29 @@ internal readonly ref struct StunMessage
 
     public bool Has(ushort type) => TryGetAttribute(type, out _);
 
+    /// <summary>
+    /// Copies into <paramref name="into"/> the comprehension-required attributes (type below 0x8000,
+    /// RFC 8489 §14) that are not in <paramref name="known"/>; returns how many were found.
+    /// </summary>
+    public int FindUnknownRequired(ReadOnlySpan<ushort> known, Span<ushort> into)
+    {
+        var count = 0;
+        var offset = Stun.HeaderLength;
+        while (offset + 4 <= Buffer.Length)
+        {
+            var attributeType = BinaryPrimitives.ReadUInt16BigEndian(Buffer[offset..]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(Buffer[(offset + 2)..]);
+            if (attributeType < 0x8000 && !known.Contains(attributeType) && count < into.Length)
+            {
+                into[count++] = attributeType;
+            }
+
+            offset += 4 + Stun.Padded(length);
+        }
+
+        return count;
+    }
+
     public string? Username => TryGetAttribute(Stun.Username, out var value) ? Encoding.UTF8.GetString(value) : null;
 
     /// <summary>True when USERNAME begins with <paramref name="prefix"/> (ASCII), compared without allocating.</summary>
