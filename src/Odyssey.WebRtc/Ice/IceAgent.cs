@@ -176,7 +176,8 @@ public sealed class IceAgent : IAsyncDisposable
 
     /// <summary>
     /// Binds one UDP socket per usable local address, raises <see cref="LocalCandidate"/> for each host
-    /// candidate and each server-reflexive one, and completes when gathering is over.
+    /// candidate and each server-reflexive one, and completes when gathering is over and every
+    /// <see cref="LocalCandidate"/> and the <see cref="GatheringComplete"/> event have been raised.
     /// </summary>
     public async Task GatherAsync(CancellationToken cancellationToken = default)
     {
@@ -1096,8 +1097,7 @@ public sealed class IceAgent : IAsyncDisposable
         }
 
         _gatheringComplete = true;
-        Raise(new AgentEvent(EventKind.GatheringComplete, null));
-        _gathered.TrySetResult();
+        Raise(new AgentEvent(EventKind.GatheringComplete, null)); // GatherAsync completes once it is dispatched
     }
 
     private void Select(CandidatePair pair)
@@ -1314,7 +1314,16 @@ public sealed class IceAgent : IAsyncDisposable
                         LocalCandidate?.Invoke(agentEvent.Candidate!);
                         break;
                     case EventKind.GatheringComplete:
-                        GatheringComplete?.Invoke();
+                        try
+                        {
+                            GatheringComplete?.Invoke();
+                        }
+                        finally
+                        {
+                            // After every LocalCandidate event: when GatherAsync returns, all were raised.
+                            _gathered.TrySetResult();
+                        }
+
                         break;
                     default:
                         StateChanged?.Invoke(agentEvent.State);
