@@ -30,9 +30,21 @@ internal sealed class DatagramAdapter : DatagramTransport
     internal void Enqueue(ReadOnlySpan<byte> datagram)
     {
         // DTLS is handshake traffic and, later, SCTP: low rate next to SRTP, so one copy per record is fine.
-        if (_closed.IsCancellationRequested || !_queue.TryAdd(datagram.ToArray()))
+        if (_closed.IsCancellationRequested)
         {
-            Interlocked.Increment(ref _dropped);
+            return;
+        }
+
+        try
+        {
+            if (!_queue.TryAdd(datagram.ToArray()))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released while this datagram was in flight on the network thread: it is simply late.
         }
     }
 

@@ -81,7 +81,7 @@ public sealed class DtlsTransport : IAsyncDisposable
     public event DatagramHandler? DataReceived;
 
     /// <summary>The SRTP profile use_srtp agreed on; null if the peer negotiated none (data channels only).</summary>
-    public SrtpProfile? SrtpProfile => State == DtlsState.Connected || LocalSrtpKey is not null ? _handshake.SrtpProfile : null;
+    public SrtpProfile? SrtpProfile { get; private set; }
 
     /// <summary>The master key we protect our SRTP with (the client's key if we are the client).</summary>
     public SrtpMasterKey? LocalSrtpKey { get; private set; }
@@ -214,12 +214,14 @@ public sealed class DtlsTransport : IAsyncDisposable
         catch (Exception exception) when (exception is not DtlsHandshakeException)
         {
             DtlsHandshakeException failure = Translate(exception);
-            SetState(DtlsState.Failed);
+            // Stopped by us (dispose, cancel) is a close; anything else is a failure.
+            SetState(failure.Reason == DtlsFailureReason.Closed ? DtlsState.Closed : DtlsState.Failed);
             throw failure;
         }
 
         if (_handshake.SrtpProfile is { } profile && _handshake.ExportedKeyingMaterial is { } material)
         {
+            SrtpProfile = profile;
             (SrtpMasterKey client, SrtpMasterKey server) = SrtpMasterKey.FromDtlsExport(profile, material);
             LocalSrtpKey = Role == DtlsRole.Client ? client : server;
             RemoteSrtpKey = Role == DtlsRole.Client ? server : client;

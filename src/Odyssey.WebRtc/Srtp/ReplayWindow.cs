@@ -69,6 +69,14 @@ internal sealed class ReplayWindow
         _bits[bit >> 6] |= 1UL << (bit & 63);
     }
 
+    /// <summary>Forgets every accepted index (benchmarks replay the same packets; no protocol use).</summary>
+    internal void Reset()
+    {
+        Array.Clear(_bits);
+        HasAccepted = false;
+        Highest = 0;
+    }
+
     private void Clear(ulong index)
     {
         int bit = (int)(index % (ulong)_size);

@@ -313,6 +313,26 @@ public sealed class SrtpContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the replay state of every known stream without freeing it, so a benchmark can feed the
+    /// same protected packets again and still measure the accepting path. Not for protocol use.
+    /// </summary>
+    internal void ResetReplayWindows()
+    {
+        lock (_gate)
+        {
+            foreach (Stream stream in _rtpStreams.Values)
+            {
+                stream.Window.Reset();
+            }
+
+            foreach (Stream stream in _rtcpStreams.Values)
+            {
+                stream.Window.Reset();
+            }
+        }
+    }
+
     private const uint MaxRtcpIndex = 0x7FFF_FFFF;
 
     /// <summary>Finds where the payload starts: fixed header, CSRCs, then the optional extension (RFC 3550 §5.3.1).</summary>

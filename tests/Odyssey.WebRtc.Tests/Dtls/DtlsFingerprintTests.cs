@@ -1,3 +1,4 @@
+using CsCheck;
 using Odyssey.WebRtc.Dtls;
 
 namespace Odyssey.WebRtc.Tests.Dtls;
@@ -86,5 +87,22 @@ public sealed class DtlsFingerprintTests
     public void Classify_FirstByte_Rfc7983Kind(byte[] datagram, DatagramKind kind)
     {
         Assert.Equal(kind, DatagramDemux.Classify(datagram));
+    }
+
+    [Fact]
+    public void TryParse_RandomAndMutatedText_NeverThrows()
+    {
+        string valid = DtlsCertificate.Generate().Fingerprint.ToString();
+        Gen.String.Sample(text => Assert.False(DtlsFingerprint.TryParse(text, out _)), iter: 2_000);
+        Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Char).Sample(mutation =>
+        {
+            char[] chars = valid.ToCharArray();
+            chars[mutation.Item1] = mutation.Item2;
+            string text = new(chars);
+            if (DtlsFingerprint.TryParse(text, out DtlsFingerprint? parsed))
+            {
+                Assert.Equal(parsed, DtlsFingerprint.Parse(parsed.ToString()));
+            }
+        }, iter: 2_000);
     }
 }

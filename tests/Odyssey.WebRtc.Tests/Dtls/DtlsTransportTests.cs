@@ -236,7 +236,8 @@ public sealed class DtlsTransportTests
             using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.StartAsync(cancellation.Token).WaitAsync(TestTimeout));
-            Assert.Equal(DtlsState.Failed, server.State);
+            Assert.Equal(DtlsState.Closed, server.State);
+            Assert.Null(server.SrtpProfile);
         }
     }
 
@@ -257,6 +258,31 @@ public sealed class DtlsTransportTests
 
             Assert.Equal(DtlsState.Connected, server.State);
             Assert.Equal(0, server.DroppedDatagrams);
+        }
+    }
+
+    [Fact]
+    public async Task Handshake_GarbageDtlsLookingDatagramsInjected_StillCompletes()
+    {
+        (UdpDatagramTransport a, UdpDatagramTransport b) = UdpDatagramTransport.CreatePair();
+        using (a)
+        using (b)
+        {
+            await using var server = new DtlsTransport(b, ServerCertificate, DtlsRole.Server, [ClientCertificate.Fingerprint], Fast());
+            Task accepted = server.StartAsync();
+            var random = new Random(7);
+            for (int i = 0; i < 50; i++)
+            {
+                var garbage = new byte[random.Next(1, 300)];
+                random.NextBytes(garbage);
+                garbage[0] = (byte)random.Next(20, 64); // routed to DTLS by its first byte
+                a.Send(garbage);
+            }
+
+            await using var client = new DtlsTransport(a, ClientCertificate, DtlsRole.Client, [ServerCertificate.Fingerprint], Fast());
+            await Task.WhenAll(accepted, client.StartAsync()).WaitAsync(TestTimeout);
+
+            Assert.Equal(client.ExportedKeyingMaterial, server.ExportedKeyingMaterial);
         }
     }
 }
