@@ -49,13 +49,7 @@ internal sealed class AesCounterMode : IDisposable
         {
             int blocks = Math.Min(BatchBlocks, (data.Length + BlockSize - 1) / BlockSize);
             int bytes = blocks * BlockSize;
-            Span<byte> counters = _counters.AsSpan(0, bytes);
-            for (int i = 0; i < blocks; i++)
-            {
-                Span<byte> counter = counters.Slice(i * BlockSize, BlockSize);
-                iv[..BlockSize].CopyTo(counter);
-                BinaryPrimitives.WriteUInt16BigEndian(counter[14..], (ushort)(block + i));
-            }
+            FillCounters(iv, _counters.AsSpan(0, bytes), block, blocks);
 
             Span<byte> keystream = _keystream.AsSpan(0, bytes);
             _ecb.TransformBlock(_counters, 0, bytes, _keystream, 0);
@@ -63,6 +57,34 @@ internal sealed class AesCounterMode : IDisposable
             Xor(data[..take], keystream);
             data = data[take..];
             block += blocks;
+        }
+    }
+
+    /// <summary>Writes counter blocks IV + first .. IV + first + count - 1 (only the last two bytes change).</summary>
+    private static void FillCounters(ReadOnlySpan<byte> iv, Span<byte> counters, int first, int count)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            // Two 64-bit stores per block: the IV's halves, with the big-endian 16-bit counter in the top
+            // bytes of the second half (its low 16 bits are zero by construction, RFC 3711 §4.1.1).
+            ulong high = MemoryMarshal.Read<ulong>(iv);
+            ulong low = MemoryMarshal.Read<ulong>(iv[8..]);
+            Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(counters);
+            for (int i = 0; i < count; i++)
+            {
+                uint counter = (uint)(first + i);
+                words[2 * i] = high;
+                words[(2 * i) + 1] = low | ((ulong)((counter >> 8) & 0xFF) << 48) | ((ulong)(counter & 0xFF) << 56);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            Span<byte> block = counters.Slice(i * BlockSize, BlockSize);
+            iv[..BlockSize].CopyTo(block);
+            BinaryPrimitives.WriteUInt16BigEndian(block[14..], (ushort)(first + i));
         }
     }
 
