@@ -23,9 +23,9 @@ internal sealed class H264Depacketizer : RtpDepacketizer
         var type = payload[0] & H264Nal.TypeMask;
         return type switch
         {
-            H264Nal.StapA => payload.Length > 3 && H264Nal.StartsAccessUnit(payload[3] & H264Nal.TypeMask, payload.Length > 4 ? payload[4] : -1),
-            H264Nal.FuA => payload.Length > 2 && (payload[1] & H264Nal.FuStartBit) != 0 && H264Nal.StartsAccessUnit(payload[1] & H264Nal.TypeMask, payload[2]),
-            _ => H264Nal.StartsAccessUnit(type, payload.Length > 1 ? payload[1] : -1),
+            H264Nal.StapA => payload.Length > 3 && H264Nal.StartsAccessUnit(payload[3] & H264Nal.TypeMask),
+            H264Nal.FuA => payload.Length > 2 && (payload[1] & H264Nal.FuStartBit) != 0 && H264Nal.StartsAccessUnit(payload[1] & H264Nal.TypeMask),
+            _ => H264Nal.StartsAccessUnit(type),
         };
     }
 

@@ -30,14 +30,10 @@ internal static class H264Nal
     public static ReadOnlySpan<byte> StartCode => [0, 0, 0, 1];
 
     /// <summary>
-    /// True when a NAL unit of <paramref name="type"/> whose next byte is <paramref name="next"/> can only
-    /// begin an access unit: parameter sets, delimiter, SEI, or a slice with first_mb_in_slice = 0
-    /// (its ue(v) code is the single bit 1, so the byte after the NAL header has its top bit set).
+    /// True when a NAL unit of <paramref name="type"/> begins an access unit: a delimiter or an SPS
+    /// (keyframes from libx264 and libwebrtc lead with SPS). A PPS or a slice with first_mb_in_slice = 0
+    /// is not trusted, because the SPS/PPS often travel in the packet before it and would be cut off.
     /// </summary>
-    public static bool StartsAccessUnit(int type, int next) => type switch
-    {
-        Sps or Pps or AccessUnitDelimiter or Sei => true,
-        Slice or Idr => next >= 0 && (next & 0x80) != 0,
-        _ => false,
-    };
+    public static bool StartsAccessUnit(int type) => type is AccessUnitDelimiter or Sps;
 }
+

@@ -40,7 +40,8 @@ public abstract class RtpDepacketizer
 
     /// <summary>
     /// True when <paramref name="payload"/> certainly starts a frame (VP8: S bit and partition 0;
-    /// H.264: parameter sets, or a slice whose first macroblock is 0). Used to resynchronise after loss.
+    /// H.264: a delimiter or parameter set, as keyframes start). Used to resynchronise after loss,
+    /// when only a keyframe helps anyway.
     /// </summary>
     public abstract bool IsFrameStart(ReadOnlySpan<byte> payload);
 
