@@ -16,6 +16,8 @@ namespace Odyssey.Benchmarks;
 /// and timestamp are rewritten per frame, so the stream advances as a live one does.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class RtpReceiveBenchmarks
 {
     private const uint Ssrc = 0x1234;
