@@ -130,7 +130,7 @@ internal sealed class JitterBuffer
         if (sequence >= _windowStart + _slots.Length)
         {
             // Too far ahead to hold beside what is waiting: what is waiting is given up.
-            DropThrough(sequence - _slots.Length + 1, countFrame: true, now);
+            DropThrough(sequence - _slots.Length + 1);
         }
 
         ref var slot = ref _slots[sequence & _mask];
@@ -222,7 +222,7 @@ internal sealed class JitterBuffer
                 return false;
             }
 
-            DropFrame(start, frameTimestamp, now);
+            DropFrame(start, frameTimestamp);
         }
 
         return false;
@@ -382,7 +382,7 @@ internal sealed class JitterBuffer
     }
 
     /// <summary>Gives up the (incomplete) frame at <paramref name="start"/>, whose timestamp is <paramref name="timestamp"/>.</summary>
-    private void DropFrame(long start, long timestamp, TimeSpan now)
+    private void DropFrame(long start, long timestamp)
     {
         var next = _highest + 1;
         var startPresent = Has(start);
@@ -409,21 +409,16 @@ internal sealed class JitterBuffer
             }
         }
 
-        DropThrough(next, countFrame: true, now);
+        DropThrough(next);
     }
 
     /// <summary>Discards everything before <paramref name="newStart"/>; the next frame is in doubt until a start is seen.</summary>
-    private void DropThrough(long newStart, bool countFrame, TimeSpan now)
+    private void DropThrough(long newStart)
     {
         Consume(newStart);
         _continuous = Has(newStart) ? IsKnownFrameStart(newStart) : newStart > _highest && _previous.Valid && _previous.Sequence == newStart - 1 && _previous.Marker;
-        if (countFrame)
-        {
-            _framesDropped++;
-            EnterKeyframeWait();
-        }
-
-        _ = now;
+        _framesDropped++;
+        EnterKeyframeWait();
     }
 
     private void EnterKeyframeWait()
@@ -511,7 +506,7 @@ internal sealed class JitterBuffer
                 ref var slot = ref _slots[s & _mask];
                 if (ShouldGiveUp(now, slot.Timestamp, s, slot.Arrival))
                 {
-                    DropFrame(s, slot.Timestamp, now);
+                    DropFrame(s, slot.Timestamp);
                     _continuous = _continuous && Has(_windowStart);
                     return _continuous;
                 }

@@ -246,6 +246,97 @@ public class JitterBufferTests
         Assert.Equal(40, frames);
     }
 
+    [Fact]
+    public void StreamJoinedOnDeltaFrame_DiscardsUntilKeyframeAndAsksForOne()
+    {
+        var stream = new RtpTestStream(VideoCodec.Vp8, 100);
+        stream.AddFrame(4_000, false, 1);
+        stream.AddFrame(4_000, false, 2);
+        stream.AddFrame(9_000, true, 3);
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.Vp8, pool);
+        var frames = new List<EncodedPacket>();
+
+        foreach (var packet in stream.Packets[0].Concat(stream.Packets[1]))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+        }
+
+        Drain(receiver, TimeSpan.Zero, frames);
+        Assert.Empty(frames);
+        Assert.Equal(2, receiver.Stats.Buffer.FramesDiscarded);
+        Assert.True(receiver.Buffer.TakeKeyframeRequest(TimeSpan.Zero));
+
+        foreach (var packet in stream.Packets[2])
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+        }
+
+        Drain(receiver, TimeSpan.Zero, frames);
+        Assert.Equal(stream.Frames[2], Assert.Single(frames).Data.ToArray());
+        frames[0].Release();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public void MarkerBitMissing_NextTimestampClosesTheFrame()
+    {
+        var stream = new RtpTestStream(VideoCodec.Vp8, 100);
+        var key = stream.AddFrame(4_000, true, 1);
+        var delta = stream.AddFrame(2_000, false, 2);
+        var unmarked = (byte[])key[^1].Clone();
+        unmarked[1] &= 0x7F;
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.Vp8, pool);
+        var frames = new List<EncodedPacket>();
+
+        foreach (var packet in key.Take(key.Count - 1).Append(unmarked))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+        }
+
+        Drain(receiver, TimeSpan.Zero, frames);
+        Assert.Empty(frames);
+        receiver.ReceiveRtp(delta[0], TimeSpan.Zero);
+        Drain(receiver, TimeSpan.Zero, frames);
+
+        Assert.Equal(stream.Frames[0], Assert.Single(frames).Data.ToArray());
+        frames[0].Release();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FirstOrLastPacketOfFrameLost_WaitsForItsRetransmission(bool first)
+    {
+        var stream = new RtpTestStream(VideoCodec.H264, 65_534);
+        stream.AddFrame(6_000, true, 1);
+        var delta = stream.AddFrame(4_000, false, 2);
+        stream.AddFrame(4_000, false, 3);
+        var lost = first ? delta[0] : delta[^1];
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool);
+        var frames = new List<EncodedPacket>();
+
+        foreach (var packet in stream.Packets.SelectMany(p => p).Where(p => p != lost))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+        }
+
+        Drain(receiver, TimeSpan.Zero, frames);
+        Assert.Single(frames);
+        var rtcp = new byte[1500];
+        Assert.Equal(new[] { RtpTestStream.SequenceOf(lost) }, NackedIn(rtcp.AsSpan(0, receiver.WriteRtcp(rtcp, 10 * Ms, includeReport: false))));
+
+        receiver.ReceiveRtp(stream.Rtx(lost), 20 * Ms);
+        Drain(receiver, 20 * Ms, frames);
+
+        Assert.Equal(stream.Frames, frames.Select(f => f.Data.ToArray()));
+        frames.ForEach(f => f.Release());
+        Assert.Equal(0, receiver.Stats.Buffer.FramesDropped);
+        Assert.Equal(0, pool.Outstanding);
+    }
+
     private static void Drain(RtpReceiveStream receiver, TimeSpan now, List<EncodedPacket> frames)
     {
         while (receiver.TryGetFrame(now, out var frame))
