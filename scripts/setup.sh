@@ -10,6 +10,10 @@ set -euo pipefail
 # chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
 packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc openssl chromium)
 
+# python3-aiortc: the WebRTC peer the Odyssey service uses; payload interop tests run its VP8/H.264
+#   packetizers with /usr/bin/python3 (tests/Odyssey.WebRtc.Tests/Payloads/aiortc_payloads.py).
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
