@@ -1,0 +1,130 @@
+using Odyssey.Media;
+using Odyssey.WebRtc.Dtls;
+using Odyssey.WebRtc.Ice;
+using Odyssey.WebRtc.Sdp;
+using Odyssey.WebRtc.Tests.Payloads;
+
+namespace Odyssey.WebRtc.Tests.Peer;
+
+/// <summary>Two of our own connections on loopback: offer/answer, both DTLS roles, frames end to end, a forged fingerprint.</summary>
+public sealed class PeerConnectionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    internal static PeerConnectionOptions LoopbackOptions(EncodedPacketPool? pool = null) => new()
+    {
+        Ice = new IceAgentOptions { LoopbackOnly = true, UseIPv6 = false },
+        Dtls = new DtlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(10) },
+        PacketPool = pool,
+    };
+
+    /// <summary>Non-trickle signalling: each side sends its description once gathering is complete.</summary>
+    internal static async Task NegotiateAsync(PeerConnection offerer, PeerConnection answerer, Func<string, string>? editAnswer = null)
+    {
+        await offerer.SetLocalDescriptionAsync(await offerer.CreateOfferAsync());
+        await offerer.WhenGatheringCompleteAsync().WaitAsync(Timeout);
+        await answerer.SetRemoteDescriptionAsync(offerer.LocalDescription!);
+        await answerer.SetLocalDescriptionAsync(await answerer.CreateAnswerAsync());
+        await answerer.WhenGatheringCompleteAsync().WaitAsync(Timeout);
+        var answer = answerer.LocalDescription!;
+        await offerer.SetRemoteDescriptionAsync(answer with { Sdp = editAnswer?.Invoke(answer.Sdp) ?? answer.Sdp });
+    }
+
+    [Theory]
+    [InlineData(DtlsRole.Client)]
+    [InlineData(DtlsRole.Server)]
+    public async Task Loopback_OfferSendsAnswerReceives_EveryFrameArrivesWhole(DtlsRole answererRole)
+    {
+        var pool = new EncodedPacketPool();
+        await using var offerer = new PeerConnection(LoopbackOptions() with { VideoCodecs = [SdpCodecCapability.Vp8] });
+        await using var answerer = new PeerConnection(LoopbackOptions(pool) with { PreferredDtlsRole = answererRole });
+        RemoteVideoTrack? announced = null;
+        answerer.Track += track => announced = track;
+
+        await NegotiateAsync(offerer, answerer);
+        await Task.WhenAll(offerer.WhenConnectedAsync(), answerer.WhenConnectedAsync()).WaitAsync(Timeout);
+
+        Assert.Equal(PeerConnectionState.Connected, answerer.ConnectionState);
+        Assert.Same(answerer.RemoteVideo, announced);
+        Assert.Equal(VideoCodec.Vp8, answerer.RemoteVideo!.Codec);
+        Assert.Equal(VideoCodec.Vp8, offerer.LocalVideo!.Codec);
+        Assert.Equal(offerer.LocalVideo.Ssrc, answerer.RemoteVideo.Ssrc);
+
+        const int Frames = 30;
+        var sent = new List<byte[]>();
+        var sendPool = new EncodedPacketPool();
+        for (var i = 0; i < Frames; i++)
+        {
+            var data = TestFrames.Vp8(i % 10 == 0 ? 5000 : 900, keyframe: i % 10 == 0, seed: i);
+            sent.Add(data);
+            var packet = sendPool.Rent(data.Length);
+            data.CopyTo(packet.Data);
+            packet.Codec = VideoCodec.Vp8;
+            packet.Pts = TimeSpan.FromMilliseconds(33.3 * i);
+            Assert.True(offerer.LocalVideo.SendFrame(packet));
+            packet.Release();
+        }
+
+        using var cancel = new CancellationTokenSource(Timeout);
+        for (var i = 0; i < Frames; i++)
+        {
+            var frame = await answerer.RemoteVideo.Frames.ReadAsync(cancel.Token);
+            Assert.Equal(sent[i], frame.Data.ToArray());
+            Assert.Equal(i % 10 == 0, frame.IsKeyframe);
+            Assert.Equal(VideoCodec.Vp8, frame.Codec);
+            Assert.Equal(i, frame.Index);
+            frame.Release();
+        }
+
+        var stats = answerer.GetStats();
+        Assert.Equal(Frames, stats.Inbound!.FramesReceived);
+        Assert.Equal(0, stats.SrtpInbound.AuthenticationFailures);
+        Assert.Equal(Frames, offerer.GetStats().Outbound!.FramesSent);
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(0, sendPool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Loopback_AnswerWithForgedFingerprint_OffererFailsWithFingerprintMismatch()
+    {
+        await using var offerer = new PeerConnection(LoopbackOptions());
+        await using var answerer = new PeerConnection(LoopbackOptions());
+        var states = new List<PeerConnectionState>();
+        offerer.ConnectionStateChanged += state =>
+        {
+            lock (states)
+            {
+                states.Add(state);
+            }
+        };
+
+        var forged = DtlsCertificate.Generate().Fingerprint.ToString()["sha-256 ".Length..];
+        var genuine = answerer.Certificate.Fingerprint.ToString()["sha-256 ".Length..];
+        await NegotiateAsync(offerer, answerer, sdp => sdp.Replace(genuine, forged, StringComparison.Ordinal));
+
+        var failure = await Assert.ThrowsAsync<PeerConnectionFailedException>(() => offerer.WhenConnectedAsync().WaitAsync(Timeout));
+        Assert.Equal(PeerConnectionFailureStage.Dtls, failure.Stage);
+        Assert.Equal(DtlsFailureReason.FingerprintMismatch, failure.DtlsReason);
+        Assert.Equal(PeerConnectionState.Failed, offerer.ConnectionState);
+        lock (states)
+        {
+            Assert.Equal(PeerConnectionState.Failed, states[^1]);
+            Assert.DoesNotContain(PeerConnectionState.Connected, states);
+        }
+    }
+
+    [Fact]
+    public async Task CreateAnswer_WithoutRemoteOffer_Throws()
+    {
+        await using var connection = new PeerConnection(LoopbackOptions());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => connection.CreateAnswerAsync());
+    }
+
+    [Fact]
+    public async Task SetRemoteDescription_Garbage_ThrowsSdpParseException()
+    {
+        await using var connection = new PeerConnection(LoopbackOptions());
+        await Assert.ThrowsAsync<SdpParseException>(() => connection.SetRemoteDescriptionAsync(new RtcSessionDescription(RtcSdpType.Offer, "v=0\r\nthis is not sdp\r\n")));
+        Assert.Equal(PeerConnectionState.New, connection.ConnectionState);
+    }
+}
