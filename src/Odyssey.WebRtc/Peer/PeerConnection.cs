@@ -34,6 +34,9 @@ public sealed class PeerConnection : IAsyncDisposable
     /// </summary>
     private const int MaxRtpPayload = 1150;
 
+    /// <summary>SRTP datagrams kept from before the keys exist: a few keyframes' worth; more is a peer not waiting for us at all.</summary>
+    private const int MaxEarlyDatagrams = 512;
+
     private readonly PeerConnectionOptions _options;
     private readonly DtlsCertificate _certificate;
     private readonly EncodedPacketPool _pool;
@@ -61,6 +64,9 @@ public sealed class PeerConnection : IAsyncDisposable
     private RtpReceiveStreamOptions? _receiveConfig;
     private RtpSendStreamOptions? _sendConfig;
     private bool _trackRaised;
+    private readonly List<(IceCandidate? Candidate, string? Mid)> _pendingCandidates = [];
+    private readonly Lock _early = new();
+    private readonly List<byte[]> _earlyDatagrams = [];
     private bool _closed;
 
     /// <summary>Creates a connection; nothing is bound or sent until descriptions are set.</summary>
@@ -265,24 +271,9 @@ public sealed class PeerConnection : IAsyncDisposable
                 throw new ArgumentException($"PeerConnection.SetRemoteDescriptionAsync: m-line '{transport.Mid}' has no a=ice-ufrag/a=ice-pwd", nameof(description));
             }
 
-            var ice = EnsureIce(controlling: description.Type == RtcSdpType.Answer);
+            EnsureIce(controlling: description.Type == RtcSdpType.Answer);
             _remote = parsed;
             _remoteType = description.Type;
-            _transportMid = transport.Mid ?? "0";
-            _transportIndex = parsed.Media.IndexOf(transport);
-            foreach (var candidate in transport.Candidates)
-            {
-                if (IceCandidate.TryParse(candidate, out var parsedCandidate))
-                {
-                    ice.AddRemoteCandidate(parsedCandidate);
-                }
-            }
-
-            if (transport.EndOfCandidates)
-            {
-                ice.AddRemoteEndOfCandidates();
-            }
-
             if (description.Type == RtcSdpType.Answer)
             {
                 ConfigureLocalVideoFromAnswer(parsed);
@@ -312,26 +303,39 @@ public sealed class PeerConnection : IAsyncDisposable
                 throw new InvalidOperationException("PeerConnection.AddRemoteIceCandidate needs the remote description first");
             }
 
+            if (sdpMid is not null && _remote.FindMedia(sdpMid) is null)
+            {
+                throw new ArgumentException($"PeerConnection.AddRemoteIceCandidate: no m-line has mid '{sdpMid}'", nameof(sdpMid));
+            }
+
+            var parsed = candidate.Trim().Length == 0 ? null : IceCandidate.Parse(candidate);
+            if (_connecting is null)
+            {
+                // Which m-line carries the transport is known once the answer is (RFC 9143 §7.3.1).
+                _pendingCandidates.Add((parsed, sdpMid));
+                return;
+            }
+
             if (sdpMid is not null && !string.Equals(sdpMid, _transportMid, StringComparison.Ordinal))
             {
-                if (_remote.FindMedia(sdpMid) is null)
-                {
-                    throw new ArgumentException($"PeerConnection.AddRemoteIceCandidate: no m-line has mid '{sdpMid}'", nameof(sdpMid));
-                }
-
                 return;
             }
 
             ice = _ice;
+            AddRemote(ice, parsed);
         }
+    }
 
-        if (candidate.Trim().Length == 0)
+    private static void AddRemote(IceAgent ice, IceCandidate? candidate)
+    {
+        if (candidate is null)
         {
             ice.AddRemoteEndOfCandidates();
-            return;
         }
-
-        ice.AddRemoteCandidate(IceCandidate.Parse(candidate));
+        else
+        {
+            ice.AddRemoteCandidate(candidate);
+        }
     }
 
     /// <summary>Completes when gathering is over (then <see cref="LocalDescription"/> lists every candidate).</summary>
@@ -352,7 +356,7 @@ public sealed class PeerConnection : IAsyncDisposable
             media = _media;
             ice = _ice;
             state = _state;
-            early = _datagramsBeforeKeys;
+            early = Volatile.Read(ref _datagramsBeforeKeys);
         }
 
         InboundVideoStats? inbound = null;
@@ -684,10 +688,45 @@ public sealed class PeerConnection : IAsyncDisposable
             return;
         }
 
+        // RFC 9143 §7.3.1: the answer's BUNDLE group names the m-line whose transport everything shares
+        // (the offerer's first mid may have been rejected, e.g. audio); without BUNDLE, the first live one.
+        var answer = _localType == RtcSdpType.Answer ? _local : _remote;
+        var tagged = TransportMedia(answer);
+        var remoteMedia = tagged?.Mid is { } mid ? _remote.FindMedia(mid) : null;
+        var localMedia = tagged?.Mid is { } localMid ? _local.FindMedia(localMid) : null;
         var ice = _ice!;
-        var remoteMedia = TransportMedia(_remote)!;
-        var localMedia = _local.FindMedia(_transportMid) ?? TransportMedia(_local)!;
-        ice.Start(_remote.IceUfragOf(remoteMedia)!, _remote.IcePwdOf(remoteMedia)!);
+        if (remoteMedia is null || localMedia is null || _remote.IceUfragOf(remoteMedia) is not { } ufrag || _remote.IcePwdOf(remoteMedia) is not { } pwd)
+        {
+            _connecting = Task.CompletedTask;
+            Fail(new PeerConnectionFailedException(PeerConnectionFailureStage.Ice, "the answer accepts no m-line with ICE credentials on both sides, so there is nothing to connect"));
+            return;
+        }
+
+        _transportMid = remoteMedia.Mid ?? "0";
+        _transportIndex = _remote.Media.IndexOf(remoteMedia);
+        foreach (var text in remoteMedia.Candidates)
+        {
+            if (IceCandidate.TryParse(text, out var candidate))
+            {
+                ice.AddRemoteCandidate(candidate);
+            }
+        }
+
+        if (remoteMedia.EndOfCandidates)
+        {
+            ice.AddRemoteEndOfCandidates();
+        }
+
+        foreach (var (candidate, candidateMid) in _pendingCandidates)
+        {
+            if (candidateMid is null || candidateMid == _transportMid)
+            {
+                AddRemote(ice, candidate);
+            }
+        }
+
+        _pendingCandidates.Clear();
+        ice.Start(ufrag, pwd);
 
         var fingerprints = new List<DtlsFingerprint>();
         foreach (var fingerprint in _remote.FingerprintsOf(remoteMedia))
@@ -768,7 +807,16 @@ public sealed class PeerConnection : IAsyncDisposable
             }
 
             media = new MediaSession(ice.Transport, localKey, remoteKey, _receiveConfig, RemoteVideo, _sendConfig, LocalVideo, _pool, _options.RtcpInterval, _epoch);
-            _media = media;
+            lock (_early)
+            {
+                foreach (var early in _earlyDatagrams)
+                {
+                    media.OnDatagram(early, DatagramDemux.Classify(early));
+                }
+
+                _earlyDatagrams.Clear();
+                _media = media;
+            }
         }
 
         media.Start();
@@ -787,8 +835,22 @@ public sealed class PeerConnection : IAsyncDisposable
         var media = Volatile.Read(ref _media);
         if (media is null)
         {
-            Interlocked.Increment(ref _datagramsBeforeKeys);
-            return;
+            lock (_early)
+            {
+                media = _media;
+                if (media is null)
+                {
+                    // The side that finishes the DTLS handshake first sends media at once, often the first
+                    // keyframe: keep it for the moment the keys exist (cold path, before keys only).
+                    _datagramsBeforeKeys++;
+                    if (_earlyDatagrams.Count < MaxEarlyDatagrams)
+                    {
+                        _earlyDatagrams.Add(datagram.ToArray());
+                    }
+
+                    return;
+                }
+            }
         }
 
         media.OnDatagram(datagram, kind);
@@ -826,6 +888,8 @@ public sealed class PeerConnection : IAsyncDisposable
                 (_, IceConnectionState.Failed, _) or (_, _, DtlsState.Failed) => PeerConnectionState.Failed,
                 (_, IceConnectionState.Disconnected, _) => PeerConnectionState.Disconnected,
                 _ when _media is not null && dtls == DtlsState.Connected => PeerConnectionState.Connected,
+                // The peer's close_notify ends media until it negotiates again; there is no W3C state for it.
+                _ when _media is not null && dtls == DtlsState.Closed => PeerConnectionState.Disconnected,
                 (_, IceConnectionState.New, DtlsState.New) => PeerConnectionState.New,
                 _ => PeerConnectionState.Connecting,
             };
