@@ -41,6 +41,22 @@ internal sealed class PeerScript : IDisposable
         }
     }
 
+    /// <summary>The first JSON line carrying <paramref name="key"/> printed so far, without waiting.</summary>
+    public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JsonNode? node)
+    {
+        node = null;
+        foreach (var line in Transcript.Split('\n'))
+        {
+            if (TryParse(line) is { } parsed && parsed[key] is not null)
+            {
+                node = parsed;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public async Task SendAsync(object message)
     {
         await _process.Input.WriteLineAsync(JsonSerializer.Serialize(message));
