@@ -1,5 +1,7 @@
+using System.Net;
 using Odyssey.Media;
 using Odyssey.Media.FFmpeg;
+using Odyssey.WebRtc.Ice;
 using Odyssey.WebRtc.Sdp;
 using Xunit.Abstractions;
 
@@ -29,8 +31,15 @@ public sealed class AiortcSendTests(ITestOutputHelper output)
         NetworkNamespace.RunAsync<AiortcSendTests>(nameof(Aiortc_AnswersOurVp8Offer_DecodesEveryIndex), output,
             () => SendAsync(SdpCodecCapability.Vp8, VideoCodec.Vp8));
 
-    private async Task SendAsync(SdpCodecCapability capability, VideoCodec codec)
+    /// <summary>Through <see cref="LossyRelay"/> (5 % of RTP dropped, neighbours swapped): our history answers aiortc's NACKs.</summary>
+    [Fact]
+    public Task Aiortc_ThroughLossyRelay_OurRetransmissionsRepairAndItDecodesOn() =>
+        NetworkNamespace.RunAsync<AiortcSendTests>(nameof(Aiortc_ThroughLossyRelay_OurRetransmissionsRepairAndItDecodesOn), output,
+            () => SendAsync(SdpCodecCapability.Vp8, VideoCodec.Vp8, lossy: true));
+
+    private async Task SendAsync(SdpCodecCapability capability, VideoCodec codec, bool lossy = false)
     {
+        using var relay = lossy ? new LossyRelay(dropRate: 0.05, reorderRate: 0.05, seed: 7) : null;
         const int Count = AiortcReceiveTests.FrameCount;
         var timeout = AiortcReceiveTests.Timeout;
         var packets = new EncodedPacketPool();
@@ -43,8 +52,23 @@ public sealed class AiortcSendTests(ITestOutputHelper output)
             {
                 await connection.SetLocalDescriptionAsync(await connection.CreateOfferAsync());
                 await connection.WhenGatheringCompleteAsync().WaitAsync(timeout);
-                await aiortc.SendAsync(new { offer = connection.LocalDescription!.Sdp });
+                var offer = connection.LocalDescription!.Sdp;
+                if (relay is not null)
+                {
+                    var ours = IceCandidate.Parse(SessionDescription.Parse(offer).Media[0].Candidates[0]);
+                    relay.RealB = new IPEndPoint(IPAddress.Loopback, ours.Port);
+                    offer = offer.Replace($" 127.0.0.1 {ours.Port} typ host", $" 127.0.0.1 {relay.PortForA} typ host", StringComparison.Ordinal);
+                }
+
+                await aiortc.SendAsync(new { offer });
                 var answer = (string)(await aiortc.WaitForAsync("answer", timeout))["answer"]!;
+                if (relay is not null)
+                {
+                    var theirs = IceCandidate.Parse(SessionDescription.Parse(answer).Media[0].Candidates[0]);
+                    relay.RealA = new IPEndPoint(IPAddress.Loopback, theirs.Port);
+                    answer = answer.Replace($" 127.0.0.1 {theirs.Port} typ host", $" 127.0.0.1 {relay.PortForB} typ host", StringComparison.Ordinal);
+                }
+
                 Assert.Contains("a=setup:active", answer, StringComparison.Ordinal);
                 await connection.SetRemoteDescriptionAsync(new RtcSessionDescription(RtcSdpType.Answer, answer));
                 await connection.WhenConnectedAsync().WaitAsync(timeout);
@@ -87,7 +111,18 @@ public sealed class AiortcSendTests(ITestOutputHelper output)
                 var indices = report["received"]!.AsArray().Select(n => (int)n!).ToHashSet();
                 output.WriteLine($"{stats.Outbound}; keyframe requests {keyframeRequests}; aiortc decoded {indices.Count} stamps");
                 var missing = Enumerable.Range(0, Count).Where(i => !indices.Contains(i)).ToArray();
-                Assert.True(missing.Length == 0, $"aiortc never decoded: {string.Join(',', missing)}");
+                if (relay is null)
+                {
+                    Assert.True(missing.Length == 0, $"aiortc never decoded: {string.Join(',', missing)}");
+                }
+                else
+                {
+                    output.WriteLine($"relay dropped {relay.Dropped}, swapped {relay.Reordered}; aiortc missed {string.Join(',', missing)}");
+                    Assert.True(relay.Dropped > 0, "the relay must have dropped packets");
+                    Assert.True(stats.Outbound!.NacksReceived > 0 && stats.Outbound.Retransmissions > 0, "aiortc's NACKs must be answered from our history");
+                    Assert.True(missing.Length <= Count / 3, $"aiortc missed {missing.Length} of {Count}");
+                    Assert.True(Enumerable.Range(Count - 10, 10).All(indices.Contains), "the last indices must decode: the stream kept going");
+                }
                 Assert.Equal(0, stats.SrtpOutbound.Rejected);
                 Assert.True(stats.Outbound!.PacketsSent > Count);
                 await aiortc.SendAsync(new { stop = true });
