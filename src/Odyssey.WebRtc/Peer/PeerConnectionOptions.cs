@@ -38,8 +38,12 @@ public sealed record PeerConnectionOptions
     /// <summary>DTLS timeouts and SRTP profiles.</summary>
     public DtlsOptions Dtls { get; init; } = new();
 
-    /// <summary>Audio (any m-line we cannot receive): rejected in the answer, or accepted and its packets dropped.</summary>
-    public SdpUnsupportedMedia UnsupportedMedia { get; init; } = SdpUnsupportedMedia.Reject;
+    /// <summary>
+    /// Audio (any m-line we cannot receive): accepted and its packets dropped (counted as foreign), or rejected
+    /// in the answer. Receiving is the default because aiortc 1.4, an offerer like the Odyssey streamer, waits
+    /// forever on the ICE of a rejected first m-line and then never sends video (its transports start in order).
+    /// </summary>
+    public SdpUnsupportedMedia UnsupportedMedia { get; init; } = SdpUnsupportedMedia.ReceiveAndDrop;
 
     /// <summary>Offer or accept the data-channel m-line (SCTP is part 2; the m-line is negotiated already so the session needs no renegotiation later).</summary>
     public bool DataChannels { get; init; } = true;
