@@ -285,4 +285,30 @@ public sealed class DtlsTransportTests
             Assert.Equal(client.ExportedKeyingMaterial, server.ExportedKeyingMaterial);
         }
     }
+
+    [Fact]
+    public async Task DisposeAsync_Connected_EndsClosedNeverFailed()
+    {
+        (UdpDatagramTransport a, UdpDatagramTransport b) = UdpDatagramTransport.CreatePair();
+        using (a)
+        using (b)
+        {
+            var client = new DtlsTransport(a, ClientCertificate, DtlsRole.Client, [ServerCertificate.Fingerprint], Fast());
+            await using var server = new DtlsTransport(b, ServerCertificate, DtlsRole.Server, [ClientCertificate.Fingerprint], Fast());
+            var states = new List<DtlsState>();
+            client.StateChanged += state => { lock (states) { states.Add(state); } };
+            await ConnectAsync(client, server);
+
+            await client.DisposeAsync().AsTask().WaitAsync(TestTimeout);
+            await client.DisposeAsync(); // idempotent
+
+            lock (states)
+            {
+                Assert.Equal([DtlsState.Connecting, DtlsState.Connected, DtlsState.Closed], states);
+            }
+
+            Assert.Throws<InvalidOperationException>(() => client.Send("after close"u8));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => client.StartAsync());
+        }
+    }
 }
