@@ -6,6 +6,10 @@ set -euo pipefail
 # libgtk-3-0: OpenCvSharp's official linux-x64 runtime links GTK for HighGUI.
 # ffmpeg + the lib*59 runtime: FFmpeg bindings (Odyssey.Media) and ffprobe checks in tests.
 packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6)
+# openssl: the CLI (s_server/s_client) is the DTLS interop peer of Odyssey.WebRtc's DTLS tests.
+# python3-aiortc (+ python3-pylibsrtp, libsrtp): aiortc's RTCDtlsTransport and libsrtp are the DTLS-SRTP
+# and SRTP reference peers of the WebRtc tests (run with /usr/bin/python3).
+packages+=(openssl python3-aiortc python3-pylibsrtp)
 
 missing=()
 for p in "${packages[@]}"; do
