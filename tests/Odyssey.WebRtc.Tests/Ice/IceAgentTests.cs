@@ -84,6 +84,38 @@ public sealed class IceAgentTests
     }
 
     [Fact]
+    public async Task Connect_IPv6Only_ConnectsOverIPv6Loopback()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true) with { UseIPv4 = false }, AgentHarness.Fast(false) with { UseIPv4 = false });
+        harness.Wire();
+        await harness.GatherAndStartAsync();
+
+        await harness.ConnectAsync();
+
+        Assert.Equal(System.Net.IPAddress.IPv6Loopback, harness.A.SelectedPair!.Local.IPAddress);
+        await AssertDatagramsFlowAsync(harness.A, harness.B);
+    }
+
+    [Fact]
+    public async Task Connect_RemoteCandidatesAddedBeforeGathering_PairedOnceSocketsExist()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true), AgentHarness.Fast(false));
+        using var timeout = new CancellationTokenSource(AgentHarness.Guard);
+        await harness.B.GatherAsync(timeout.Token);
+        foreach (var candidate in harness.B.LocalCandidates)
+        {
+            harness.A.AddRemoteCandidate(candidate); // A has no socket yet
+        }
+
+        await harness.A.GatherAsync(timeout.Token);
+        harness.A.Start(harness.B.LocalUfrag, harness.B.LocalPassword);
+        harness.B.Start(harness.A.LocalUfrag, harness.A.LocalPassword);
+
+        await harness.ConnectAsync();
+        await AssertDatagramsFlowAsync(harness.A, harness.B);
+    }
+
+    [Fact]
     public async Task Consent_PeerGoesSilent_DisconnectedThenFailed()
     {
         var quickConsent = AgentHarness.Fast(true) with
