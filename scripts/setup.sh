@@ -5,7 +5,9 @@ set -euo pipefail
 
 # libgtk-3-0: OpenCvSharp's official linux-x64 runtime links GTK for HighGUI.
 # ffmpeg + the lib*59 runtime: FFmpeg bindings (Odyssey.Media) and ffprobe checks in tests.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6)
+# python3-aiortc: aiortc and its ICE library aioice, the real peer of the WebRtc interop tests (run them
+#   with /usr/bin/python3, the interpreter that sees Debian's packages).
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc)
 
 missing=()
 for p in "${packages[@]}"; do
