@@ -116,6 +116,26 @@ public sealed class IceAgentTests
     }
 
     [Fact]
+    public async Task Connect_ChecksArriveBeforeStart_AnsweredThenTriggeredOnStart()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true), AgentHarness.Fast(false));
+        harness.Wire(sendACandidatesToB: false);
+        using var timeout = new CancellationTokenSource(AgentHarness.Guard);
+        await Task.WhenAll(harness.A.GatherAsync(timeout.Token), harness.B.GatherAsync(timeout.Token));
+        harness.A.Start(harness.B.LocalUfrag, harness.B.LocalPassword);
+        while (harness.B.Stats.ChecksReceived == 0)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        Assert.Equal(IceConnectionState.New, harness.B.State); // B answered without knowing A's password
+        harness.B.Start(harness.A.LocalUfrag, harness.A.LocalPassword);
+
+        await harness.ConnectAsync();
+        Assert.Equal(IceCandidateType.PeerReflexive, harness.B.SelectedPair!.Remote.Type);
+    }
+
+    [Fact]
     public async Task Consent_PeerGoesSilent_DisconnectedThenFailed()
     {
         var quickConsent = AgentHarness.Fast(true) with
