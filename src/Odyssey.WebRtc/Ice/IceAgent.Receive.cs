@@ -98,7 +98,9 @@ public sealed partial class IceAgent
             }
         }
 
+        t_callbackOwner = this;
         _transport.Deliver(datagram);
+        t_callbackOwner = null;
     }
 
     // ---------------------------------------------------------------- STUN

@@ -329,6 +329,7 @@ public sealed partial class IceAgent
     {
         await foreach (var agentEvent in _events.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            t_callbackOwner = this;
             try
             {
                 switch (agentEvent.Kind)
@@ -359,6 +360,8 @@ public sealed partial class IceAgent
             {
                 System.Diagnostics.Trace.TraceError($"IceAgent {LocalUfrag}: a {agentEvent.Kind} handler threw: {error}");
             }
+
+            t_callbackOwner = null;
         }
     }
 

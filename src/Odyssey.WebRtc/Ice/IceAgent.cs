@@ -71,6 +71,10 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly Task _eventLoop;
     private readonly ulong _tieBreaker;
 
+    /// <summary>The agent whose callback this thread is running, so DisposeAsync from a handler does not wait for itself.</summary>
+    [ThreadStatic]
+    private static IceAgent? t_callbackOwner;
+
     private volatile CandidatePair[] _pairSnapshot = [];
     private volatile CandidatePair? _selected;
     private volatile CandidatePair? _provisional;
@@ -366,8 +370,13 @@ public sealed partial class IceAgent : IAsyncDisposable
             }
         }
 
-        await Task.WhenAll(loops).ConfigureAwait(false);
-        await _eventLoop.ConfigureAwait(false);
+        // Called from one of our own callbacks (say, disposing on Failed), the loop running that callback
+        // cannot end before it returns: waiting for it would deadlock, and it ends by itself once closed.
+        if (t_callbackOwner != this)
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+            await _eventLoop.ConfigureAwait(false);
+        }
         _gathered.TrySetCanceled();
         _connected.TrySetException(new IceFailedException("the agent was disposed before it connected"));
         _ = _connected.Task.Exception; // observed: nobody may be waiting

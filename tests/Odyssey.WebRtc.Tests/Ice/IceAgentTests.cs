@@ -217,6 +217,31 @@ public sealed class IceAgentTests
     }
 
     [Fact]
+    public async Task Dispose_FromItsOwnFailedHandler_CompletesWithoutDeadlock()
+    {
+        var agent = new IceAgent(AgentHarness.Fast(true) with { MaxRetransmissions = 0 });
+        using var silent = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var closed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.StateChanged += state =>
+        {
+            if (state == IceConnectionState.Failed)
+            {
+                // Blocking on purpose: the worst a subscriber can do. False would mean it waited for itself.
+                closed.TrySetResult(agent.DisposeAsync().AsTask().Wait(AgentHarness.Guard));
+            }
+        };
+        await agent.GatherAsync().WaitAsync(AgentHarness.Guard);
+        agent.Start("peer", "peerpasswordpeerpassword");
+        agent.AddRemoteCandidate(IceCandidate.Parse($"candidate:1 1 udp 2130706431 127.0.0.1 {((System.Net.IPEndPoint)silent.Client.LocalEndPoint!).Port} typ host"));
+        agent.AddRemoteEndOfCandidates();
+
+        Assert.True(await closed.Task.WaitAsync(AgentHarness.Guard * 2));
+
+        Assert.Equal(IceConnectionState.Closed, agent.State);
+        await agent.DisposeAsync(); // a second dispose is a no-op
+    }
+
+    [Fact]
     public async Task Transport_DatagramsOfEachKind_OnlyDtlsAndRtpAreDelivered()
     {
         await using var harness = new AgentHarness(AgentHarness.Fast(true), AgentHarness.Fast(false));
