@@ -249,6 +249,8 @@ public sealed partial class IceAgent : IAsyncDisposable
                 }
             }
 
+            // TURN (out of scope) plugs in here: an Allocate per TURN server and local socket would add relay
+            // candidates, each a base like LocalSocket whose sends and receives go through the relay.
             foreach (var (_, resolved, port) in servers)
             {
                 foreach (var local in _sockets)
