@@ -49,9 +49,7 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Vid
     public const string TypeName = "file";
 
     private readonly EncodedPacketPool _packets = new();
-    private FileStream? _file;
-    private AnnexBReader? _annexB;
-    private IvfReader? _ivf;
+    private MediaFileReader? _reader;
     private VideoDecoder? _decoder;
     private string _path = "";
 
@@ -69,26 +67,8 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Vid
     protected override ValueTask StartAsync(CancellationToken cancellationToken)
     {
         _path = Context.ResolvePath(Options.Path);
-        var container = ContainerOf(_path);
-        _file = File.OpenRead(_path);
-        try
-        {
-            if (container == VideoFileContainer.AnnexB)
-            {
-                _annexB = new AnnexBReader(_file, _packets, Options.Fps);
-                _decoder = new VideoDecoder(VideoCodec.H264, Context.FramePool, Options.Threads);
-            }
-            else
-            {
-                _ivf = new IvfReader(_file, _packets);
-                _decoder = new VideoDecoder(_ivf.Codec, Context.FramePool, Options.Threads);
-            }
-        }
-        catch (InvalidDataException exception)
-        {
-            throw new InvalidDataException($"{_path}: {exception.Message}", exception);
-        }
-
+        _reader = new MediaFileReader(_path, _packets, Options.Fps);
+        _decoder = new VideoDecoder(_reader.Codec, Context.FramePool, Options.Threads);
         return ValueTask.CompletedTask;
     }
 
@@ -137,8 +117,7 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Vid
     public override ValueTask DisposeAsync()
     {
         _decoder?.Dispose();
-        _annexB?.Dispose();
-        _file?.Dispose();
+        _reader?.Dispose();
         return base.DisposeAsync();
     }
 
@@ -157,17 +136,7 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Vid
         }
     }
 
-    private bool TryRead([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EncodedPacket? packet)
-    {
-        try
-        {
-            return _annexB is not null ? _annexB.TryRead(out packet) : _ivf!.TryRead(out packet);
-        }
-        catch (InvalidDataException exception)
-        {
-            throw new InvalidDataException($"{_path}: {exception.Message}", exception);
-        }
-    }
+    private bool TryRead([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EncodedPacket? packet) => _reader!.TryRead(out packet);
 }
 
 /// <summary>The file layouts <see cref="FileSourceBlock"/> reads, chosen by extension.</summary>
