@@ -66,6 +66,7 @@ internal static class FormatLayouts
     public const int ParametersCodecId = 4;
     public const int ParametersExtradata = 16;
     public const int ParametersExtradataSize = 24;
+    public const int ParametersFormat = 28;
     public const int ParametersWidth = 56;
     public const int ParametersHeight = 60;
 
