@@ -5,7 +5,8 @@ set -euo pipefail
 
 # libgtk-3-0: OpenCvSharp's official linux-x64 runtime links GTK for HighGUI.
 # ffmpeg + the lib*59 runtime: FFmpeg bindings (Odyssey.Media) and ffprobe checks in tests.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6)
+# python3-aiortc (with aioice) and openssl: real WebRTC peers the Odyssey.WebRtc interop tests talk to.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc openssl)
 
 missing=()
 for p in "${packages[@]}"; do

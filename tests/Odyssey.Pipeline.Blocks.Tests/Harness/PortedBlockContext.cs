@@ -3,53 +3,71 @@ using Odyssey.Media;
 namespace Odyssey.Pipeline.Blocks.Tests;
 
 /// <summary>
-/// A block context with ports, for custom blocks: each input is fed from a list given up front (then
-/// completes), each output collects what the block writes. Owns a frame pool and a temporary directory.
+/// A block context with real ports for custom blocks: inputs are queues filled up front (already
+/// completed), outputs collect what is written. Shares the frame pool of <paramref name="frames"/>.
 /// </summary>
-internal sealed class PortedBlockContext : BlockContext, IDisposable
+internal sealed class PortedBlockContext(VideoFramePool frames, string name = "under-test") : BlockContext
 {
     private readonly Dictionary<string, object> _inputs = [];
     private readonly Dictionary<string, object> _outputs = [];
 
-    public override string Name => "under-test";
+    public override string Name { get; } = name;
 
-    public override VideoFramePool FramePool { get; } = new();
+    public override VideoFramePool FramePool { get; } = frames;
 
-    public override string BaseDirectory { get; } = Directory.CreateTempSubdirectory("odyssey-blocks-").FullName;
+    public override string BaseDirectory => Path.GetTempPath();
 
-    public void SetInput<T>(string port, IEnumerable<T> items) => _inputs[port] = new ListInput<T>(items);
+    /// <summary>Queues <paramref name="items"/> (ownership passes to the block that reads them) on input <paramref name="port"/>.</summary>
+    public void Feed<T>(string port, IEnumerable<T> items) => _inputs[port] = new QueuedInput<T>(items);
 
-    public CollectingOutput<T> SetOutput<T>(string port)
+    /// <summary>The items written to output <paramref name="port"/> so far (created on first use).</summary>
+    public CollectingOutput<T> Output<T>(string port)
     {
-        var output = new CollectingOutput<T>();
-        _outputs[port] = output;
-        return output;
+        if (!_outputs.TryGetValue(port, out var output))
+        {
+            output = new CollectingOutput<T>();
+            _outputs[port] = output;
+        }
+
+        return (CollectingOutput<T>)output;
     }
 
-    public override IBlockInput<T> GetInput<T>(string port) => (IBlockInput<T>)_inputs[port];
-
-    public override IBlockOutput<T> GetOutput<T>(string port) => (IBlockOutput<T>)_outputs[port];
-
-    public void Dispose()
+    /// <summary>Releases whatever the block left unread on its inputs, as the engine does after a failure.</summary>
+    public void ReleaseUnread()
     {
-        try
+        foreach (var input in _inputs.Values)
         {
-            Directory.Delete(BaseDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is not worth failing a test over.
+            ((IUnread)input).ReleaseRest();
         }
     }
 
-    private sealed class ListInput<T>(IEnumerable<T> items) : IBlockInput<T>
+    public override IBlockInput<T> GetInput<T>(string port) =>
+        _inputs.TryGetValue(port, out var input) ? (IBlockInput<T>)input : throw new InvalidOperationException($"no input fed on port {port}");
+
+    public override IBlockOutput<T> GetOutput<T>(string port) => Output<T>(port);
+
+    private interface IUnread
+    {
+        void ReleaseRest();
+    }
+
+    private sealed class QueuedInput<T>(IEnumerable<T> items) : IBlockInput<T>, IUnread
     {
         private readonly Queue<T> _queue = new(items);
 
         public bool IsConnected => true;
 
-        public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => new(_queue.Count > 0);
+        public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_queue.Count > 0);
 
         public bool TryRead(out T item) => _queue.TryDequeue(out item!);
+
+        /// <summary>Releases what the block never read, as the engine would.</summary>
+        public void ReleaseRest()
+        {
+            while (_queue.TryDequeue(out var item))
+            {
+                Ownership<T>.Release(item);
+            }
+        }
     }
 }

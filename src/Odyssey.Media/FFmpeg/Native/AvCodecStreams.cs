@@ -17,9 +17,6 @@ internal static unsafe partial class AvCodec
     [LibraryImport(FFmpegLibraries.AvCodec, EntryPoint = "avcodec_parameters_copy")]
     public static partial int ParametersCopy(nint target, nint source);
 
-    [LibraryImport(FFmpegLibraries.AvCodec, EntryPoint = "av_packet_unref")]
-    public static partial void PacketUnref(nint packet);
-
     [LibraryImport(FFmpegLibraries.AvCodec, EntryPoint = "av_bsf_get_by_name", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint BitstreamFilterByName(string name);
 

@@ -27,6 +27,29 @@ internal static unsafe class Layouts
     /// <summary>AV_PKT_FLAG_KEY.</summary>
     public const int PacketFlagKey = 1;
 
+    // ---- Encoder (VideoEncoder) ----------------------------------------------------------------------
+    // Measured on Debian 12 (libavcodec-dev 7:5.1.9, installed only for the probe) with a C program
+    // printing offsetof(...) and probing av_opt_find(ctx, name, NULL, 0, AV_OPT_SEARCH_CHILDREN) for each
+    // field we set (docs/encoder-interop.md). Everything else (bit rate, GOP, size, pixel format,
+    // time_base, codec private options) goes through AVOptions.
+
+    /// <summary>
+    /// AVCodecContext.framerate (AVRational: num @712, den @716). lavc 59 has no AVOption for it, and
+    /// libx264 takes its rate-control frame rate from it (else from time_base).
+    /// </summary>
+    public const int CodecContextFramerate = 712;
+
+    /// <summary>AVFrame.pict_type: setting <see cref="PictureTypeI"/> makes encoders emit a keyframe.</summary>
+    public const int FramePictType = 124;
+
+    /// <summary>AV_PICTURE_TYPE_NONE: the encoder decides.</summary>
+    public const int PictureTypeNone = 0;
+
+    /// <summary>AV_PICTURE_TYPE_I: a forced keyframe (IDR for libx264 with forced-idr=1).</summary>
+    public const int PictureTypeI = 1;
+
+    // ---- end of encoder group -----------------------------------------------------------------------
+
     public static int ReadInt32(nint structure, int offset) => *(int*)(structure + offset);
 
     public static long ReadInt64(nint structure, int offset) => *(long*)(structure + offset);

@@ -18,9 +18,9 @@ public sealed class DecodeBlockTests : IDisposable
     public async Task Run_Packets_EveryFrameInOrderIncludingTheDrain(string name, int threads)
     {
         var packets = Read(MediaFiles.Encode(Path.Combine(_folder, name), FrameCount));
-        using var context = new PortedBlockContext();
-        context.SetInput("in", packets);
-        var output = context.SetOutput<VideoFrame>("out");
+        var context = new PortedBlockContext(new VideoFramePool());
+        context.Feed("in", packets);
+        var output = context.Output<VideoFrame>("out");
         var block = new DecodeBlock(new DecodeOptions { Threads = threads });
 
         await RunAsync(block, context);
@@ -52,9 +52,9 @@ public sealed class DecodeBlockTests : IDisposable
         Assert.False(damaged.IsKeyframe);
         new Random(3).NextBytes(damaged.Data[3..]);
         damaged.Data[0] = 0xFF; // VP8 inter frame with an impossible header
-        using var context = new PortedBlockContext();
-        context.SetInput("in", packets);
-        var output = context.SetOutput<VideoFrame>("out");
+        var context = new PortedBlockContext(new VideoFramePool());
+        context.Feed("in", packets);
+        var output = context.Output<VideoFrame>("out");
         var block = new DecodeBlock(new DecodeOptions());
 
         await RunAsync(block, context);
@@ -76,9 +76,9 @@ public sealed class DecodeBlockTests : IDisposable
     {
         var packets = Read(MediaFiles.Encode(Path.Combine(_folder, "a.ivf"), FrameCount));
         packets.AddRange(Read(MediaFiles.Encode(Path.Combine(_folder, "b.h264"), FrameCount)));
-        using var context = new PortedBlockContext();
-        context.SetInput("in", packets);
-        var output = context.SetOutput<VideoFrame>("out");
+        var context = new PortedBlockContext(new VideoFramePool());
+        context.Feed("in", packets);
+        var output = context.Output<VideoFrame>("out");
         var block = new DecodeBlock(new DecodeOptions());
 
         await RunAsync(block, context);
