@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 using Odyssey.Media;
 using Odyssey.Media.FFmpeg;
 
@@ -119,6 +120,7 @@ public sealed class DecodeBlock(DecodeOptions options) : CustomBlock<DecodeOptio
         return _decoder;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DrainAsync(VideoDecoder decoder, IBlockOutput<VideoFrame> output, CancellationToken cancellationToken)
     {
         while (decoder.TryReceive(out var frame))

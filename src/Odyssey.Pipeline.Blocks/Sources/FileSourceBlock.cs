@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 using Odyssey.Media;
 using Odyssey.Media.Containers;
 
@@ -163,6 +164,7 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Enc
     }
 
     /// <summary>Hands the packet over (paced when asked); false when the run is stopping.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<bool> SendAsync(IBlockOutput<EncodedPacket> output, EncodedPacket packet, PtsPacer? pace, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
