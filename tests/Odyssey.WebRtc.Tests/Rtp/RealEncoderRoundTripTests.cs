@@ -27,24 +27,11 @@ public class RealEncoderRoundTripTests
         try
         {
             var file = await EncodeAsync(codec, folder);
-            await using (var stream = File.OpenRead(file))
+            using (var reader = new MediaFileReader(file, pool))
             {
-                EncodedPacket? packet;
-                if (codec == VideoCodec.H264)
+                while (reader.TryRead(out var packet))
                 {
-                    using var reader = new AnnexBReader(stream, pool);
-                    while (reader.TryRead(out packet))
-                    {
-                        originals.Add(packet);
-                    }
-                }
-                else
-                {
-                    var reader = new IvfReader(stream, pool);
-                    while (reader.TryRead(out packet))
-                    {
-                        originals.Add(packet);
-                    }
+                    originals.Add(packet);
                 }
             }
 
