@@ -18,6 +18,7 @@ public class SrtpBenchmarks
     private const int HeaderSize = 12;
 
     private byte[][] _protected = [];
+    private byte[] _tampered = [];
     private byte[] _work = [];
     private byte[] _plain = [];
     private SrtpContext _sender = null!;
@@ -59,6 +60,8 @@ public class SrtpBenchmarks
         }
 
         _work = new byte[_plain.Length];
+        _tampered = _protected[Packets - 1].ToArray();
+        _tampered[600] ^= 0x01;
     }
 
     [GlobalCleanup]
@@ -101,5 +104,16 @@ public class SrtpBenchmarks
         }
 
         return total;
+    }
+
+    /// <summary>The cost of refusing a forged packet (AES-CM: one HMAC; GCM: AesGcm throws internally).</summary>
+    [Benchmark]
+    public SrtpError UnprotectTampered()
+    {
+        _tampered.CopyTo(_work, 0);
+        SrtpError error = _receiver.UnprotectRtp(_work.AsSpan(0, _tampered.Length), out _);
+        return error == SrtpError.AuthenticationFailed
+            ? error
+            : throw new InvalidOperationException("benchmark: a tampered packet was not refused");
     }
 }

@@ -97,6 +97,7 @@ public sealed class VideoEncoder : IDisposable
             throw new NotSupportedException($"the system FFmpeg has no encoder named '{_codecName}' for {settings.Codec}; install Debian's ffmpeg libraries (scripts/setup.sh)");
         }
 
+        QuietInfoLogging();
         _yuv420p = AvUtil.GetPixelFormat("yuv420p");
         _context = AvCodec.AllocContext(encoder);
         _frame = AvUtil.FrameAlloc();
@@ -291,6 +292,19 @@ public sealed class VideoEncoder : IDisposable
         var numerator = (int)Math.Round(fps * FpsDenominator);
         var divisor = Gcd(numerator, FpsDenominator);
         return (numerator / divisor, FpsDenominator / divisor);
+    }
+
+    /// <summary>
+    /// libx264 and libvpx write a banner when opened and statistics when closed at FFmpeg's default
+    /// level (info), a dozen lines per encoder on stderr amid the runner's own output. Lower it to
+    /// warning, but only from the untouched default, so a host that chose a level keeps it.
+    /// </summary>
+    private static void QuietInfoLogging()
+    {
+        if (AvUtil.LogGetLevel() == AvUtil.LogInfo)
+        {
+            AvUtil.LogSetLevel(AvUtil.LogWarning);
+        }
     }
 
     private static int Gcd(int a, int b)

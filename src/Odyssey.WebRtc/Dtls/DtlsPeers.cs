@@ -88,6 +88,19 @@ internal sealed class DtlsHandshakeContext
     }
 
     /// <summary>RFC 5764 §4.2: keying material from the "EXTRACTOR-dtls_srtp" exporter; only valid inside NotifyHandshakeComplete.</summary>
+    /// <summary>Records an alert from the peer; client and server peers derive from different BouncyCastle bases, so they share it here.</summary>
+    internal void OnAlert(short alertLevel, short alertDescription)
+    {
+        if (alertDescription == AlertDescription.close_notify)
+        {
+            PeerClosed = true;
+        }
+        else if (alertLevel == AlertLevel.fatal)
+        {
+            AlertReceived = alertDescription;
+        }
+    }
+
     internal void Export(TlsContext context)
     {
         if (SrtpProfile is { } profile)
@@ -167,14 +180,7 @@ internal sealed class DtlsClientPeer(DtlsHandshakeContext handshake) : DefaultTl
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         base.NotifyAlertReceived(alertLevel, alertDescription);
-        if (alertDescription == AlertDescription.close_notify)
-        {
-            handshake.PeerClosed = true;
-        }
-        else if (alertLevel == AlertLevel.fatal)
-        {
-            handshake.AlertReceived = alertDescription;
-        }
+        handshake.OnAlert(alertLevel, alertDescription);
     }
 
     private sealed class Authentication(DtlsClientPeer client) : TlsAuthentication
@@ -264,13 +270,6 @@ internal sealed class DtlsServerPeer(DtlsHandshakeContext handshake) : DefaultTl
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         base.NotifyAlertReceived(alertLevel, alertDescription);
-        if (alertDescription == AlertDescription.close_notify)
-        {
-            handshake.PeerClosed = true;
-        }
-        else if (alertLevel == AlertLevel.fatal)
-        {
-            handshake.AlertReceived = alertDescription;
-        }
+        handshake.OnAlert(alertLevel, alertDescription);
     }
 }

@@ -103,7 +103,8 @@ public sealed class DtlsTransport : IAsyncDisposable
 
     /// <summary>
     /// Runs the handshake; completes when connected. Fails with <see cref="DtlsHandshakeException"/>
-    /// (state <see cref="DtlsState.Failed"/>), or <see cref="OperationCanceledException"/> if cancelled.
+    /// (state <see cref="DtlsState.Failed"/>), or <see cref="OperationCanceledException"/> if cancelled
+    /// (state <see cref="DtlsState.Closed"/>).
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -162,6 +163,9 @@ public sealed class DtlsTransport : IAsyncDisposable
             return;
         }
 
+        // Before close_notify: BouncyCastle closes the adapter after sending it, and the receive loop must
+        // read that as our own close, not as the association failing.
+        Volatile.Write(ref _stopping, true);
         _transport.Received -= _onDatagram;
         if (State == DtlsState.Connected && _dtls is not null)
         {

@@ -51,9 +51,6 @@ internal sealed class StunTransaction
 
     public CandidatePair? Pair { get; init; }
 
-    /// <summary>For STUN server requests: the server as configured, for the srflx foundation.</summary>
-    public string? Server { get; init; }
-
     public bool UseCandidate { get; init; }
 
     /// <summary>The role we claimed in the request, to react to a 487 only once (RFC 8445 §7.2.5.1).</summary>

@@ -179,6 +179,11 @@ internal sealed class JitterBuffer
                 return false;
             }
 
+            if (SkipPadding())
+            {
+                continue;
+            }
+
             var start = _windowStart;
             if (Measure(start, out var end, out var frameTimestamp, out var firstMissing, out var firstArrival))
             {
@@ -351,12 +356,41 @@ internal sealed class JitterBuffer
         }
     }
 
+    /// <summary>
+    /// Steps over a padding-only packet at the window start. Senders probe bandwidth with them on the
+    /// media SSRC (when RTX is not negotiated): they hold a sequence number but no media, and must
+    /// neither break continuity nor be taken for a frame.
+    /// </summary>
+    private bool SkipPadding()
+    {
+        ref var slot = ref _slots[_windowStart & _mask];
+        if (slot.Sequence != _windowStart || slot.Length != 0)
+        {
+            return false;
+        }
+
+        slot.Sequence = -1;
+        if (_previous.Valid && _previous.Sequence == _windowStart - 1)
+        {
+            _previous = _previous with { Sequence = _windowStart };
+        }
+
+        _windowStart++;
+        RemoveMissingBelow(_windowStart);
+        return true;
+    }
+
     private bool Assemble(long start, long end, out EncodedPacket? frame)
     {
         frame = null;
         _depacketizer.Begin();
         for (var s = start; s <= end; s++)
         {
+            if (_slots[s & _mask].Length == 0)
+            {
+                continue;
+            }
+
             if (!_depacketizer.TryAppend(PayloadOf(s), s == start, out _))
             {
                 return false;

@@ -1,3 +1,4 @@
+using CsCheck;
 using Odyssey.Media.FFmpeg;
 using Odyssey.Media.Tests.Conversion;
 using OpenCvSharp;
@@ -21,6 +22,26 @@ public sealed class FrameScalerTests
     public void TargetSize_ZeroSide_KeepsAspectEvenFor420(int sourceWidth, int sourceHeight, int width, int height, PixelFormat format, int expectedWidth, int expectedHeight)
     {
         Assert.Equal((expectedWidth, expectedHeight), FrameScaler.TargetSize(sourceWidth, sourceHeight, width, height, format));
+    }
+
+    [Fact]
+    public void TargetSize_RandomSizes_AspectWithinRoundingAndEvenFor420()
+    {
+        var formats = Gen.Enum<PixelFormat>();
+        Gen.Select(Gen.Int[1, 8192], Gen.Int[1, 8192], Gen.Int[1, 8192], Gen.Bool, formats).Sample((sourceWidth, sourceHeight, side, fixWidth, format) =>
+        {
+            var (width, height) = FrameScaler.TargetSize(sourceWidth, sourceHeight, fixWidth ? side : 0, fixWidth ? 0 : side, format);
+            var even = format is PixelFormat.I420 or PixelFormat.Nv12;
+            var computed = fixWidth ? height : width;
+            var exact = fixWidth ? (double)sourceHeight * side / sourceWidth : (double)sourceWidth * side / sourceHeight;
+            Assert.Equal(side, fixWidth ? width : height);
+            Assert.True(computed >= 1, $"{sourceWidth}x{sourceHeight} -> {width}x{height}");
+            Assert.True(Math.Abs(computed - exact) <= (even ? 1.0 : 0.5) || computed == (even ? 2 : 1), $"{sourceWidth}x{sourceHeight}, side {side}: {width}x{height} is off the aspect ratio ({exact:F2})");
+            if (even)
+            {
+                Assert.Equal(0, computed % 2);
+            }
+        });
     }
 
     [Theory]
@@ -138,7 +159,7 @@ public sealed class FrameScalerTests
         using (var input = TestImages.WrapPacked(source))
         using (var output = TestImages.WrapPacked(reference))
         {
-            Cv2.Resize(input, output, new Size(160, 120), 0, 0, InterpolationFlags.Area);
+            Cv2.Resize(input, output, new OpenCvSharp.Size(160, 120), 0, 0, InterpolationFlags.Area);
             Assert.Equal(reference.GetPlanePointer(0), output.Data);
         }
 

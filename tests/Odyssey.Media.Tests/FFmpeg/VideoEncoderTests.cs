@@ -10,15 +10,17 @@ public sealed class VideoEncoderTests
     private const double MinimumPsnr = 35;
 
     [Theory]
-    [InlineData(VideoCodec.H264)]
-    [InlineData(VideoCodec.Vp8)]
-    public void EncodeThenDecode_MovingPattern_EveryFrameBackInOrderAbovePsnr(VideoCodec codec)
+    [InlineData(VideoCodec.H264, 1)]
+    [InlineData(VideoCodec.Vp8, 1)]
+    [InlineData(VideoCodec.H264, 2)]
+    [InlineData(VideoCodec.Vp8, 2)]
+    public void EncodeThenDecode_MovingPattern_EveryFrameBackInOrderAbovePsnr(VideoCodec codec, int threads)
     {
         var frames = new VideoFramePool();
         var packets = new EncodedPacketPool();
         var sources = new List<byte[]>();
         var encoded = new List<EncodedPacket>();
-        using (var encoder = new VideoEncoder(new VideoEncoderSettings(codec, Width, Height) { BitrateKbps = 1500 }, packets))
+        using (var encoder = new VideoEncoder(new VideoEncoderSettings(codec, Width, Height) { BitrateKbps = 1500, Threads = threads }, packets))
         {
             for (var i = 0; i < FrameCount; i++)
             {

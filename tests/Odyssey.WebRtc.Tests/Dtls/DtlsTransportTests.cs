@@ -285,4 +285,65 @@ public sealed class DtlsTransportTests
             Assert.Equal(client.ExportedKeyingMaterial, server.ExportedKeyingMaterial);
         }
     }
+
+    [Fact]
+    public async Task DisposeAsync_Connected_EndsClosedNeverFailed()
+    {
+        (UdpDatagramTransport a, UdpDatagramTransport b) = UdpDatagramTransport.CreatePair();
+        using (a)
+        using (b)
+        {
+            var client = new DtlsTransport(a, ClientCertificate, DtlsRole.Client, [ServerCertificate.Fingerprint], Fast());
+            await using var server = new DtlsTransport(b, ServerCertificate, DtlsRole.Server, [ClientCertificate.Fingerprint], Fast());
+            var states = new List<DtlsState>();
+            client.StateChanged += state => { lock (states) { states.Add(state); } };
+            await ConnectAsync(client, server);
+
+            await client.DisposeAsync().AsTask().WaitAsync(TestTimeout);
+            await client.DisposeAsync(); // idempotent
+
+            lock (states)
+            {
+                Assert.Equal([DtlsState.Connecting, DtlsState.Connected, DtlsState.Closed], states);
+            }
+
+            Assert.Throws<InvalidOperationException>(() => client.Send("after close"u8));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => client.StartAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Connected_GarbageRecordsInjected_DiscardedAndDataStillFlows()
+    {
+        (UdpDatagramTransport a, UdpDatagramTransport b) = UdpDatagramTransport.CreatePair();
+        using (a)
+        using (b)
+        {
+            await using var client = new DtlsTransport(a, ClientCertificate, DtlsRole.Client, [ServerCertificate.Fingerprint], Fast());
+            await using var server = new DtlsTransport(b, ServerCertificate, DtlsRole.Server, [ClientCertificate.Fingerprint], Fast());
+            var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+            server.DataReceived += data => received.TrySetResult(data.ToArray());
+            await ConnectAsync(client, server);
+
+            // Forged records, including well-formed application-data headers with epoch 1 (RFC 6347
+            // §4.1.2.7: records that fail to decrypt are silently discarded).
+            var random = new Random(11);
+            for (int i = 0; i < 100; i++)
+            {
+                var garbage = new byte[random.Next(13, 200)];
+                random.NextBytes(garbage);
+                garbage[0] = (byte)(i % 2 == 0 ? 23 : random.Next(20, 64));
+                garbage[1] = 0xFE;
+                garbage[2] = 0xFD;
+                garbage[3] = 0;
+                garbage[4] = 1;
+                a.Send(garbage);
+            }
+
+            client.Send("still here"u8);
+
+            Assert.Equal("still here"u8.ToArray(), await received.Task.WaitAsync(TestTimeout));
+            Assert.Equal(DtlsState.Connected, server.State);
+        }
+    }
 }

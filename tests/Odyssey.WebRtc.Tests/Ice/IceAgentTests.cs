@@ -84,6 +84,58 @@ public sealed class IceAgentTests
     }
 
     [Fact]
+    public async Task Connect_IPv6Only_ConnectsOverIPv6Loopback()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true) with { UseIPv4 = false }, AgentHarness.Fast(false) with { UseIPv4 = false });
+        harness.Wire();
+        await harness.GatherAndStartAsync();
+
+        await harness.ConnectAsync();
+
+        Assert.Equal(System.Net.IPAddress.IPv6Loopback, harness.A.SelectedPair!.Local.IPAddress);
+        await AssertDatagramsFlowAsync(harness.A, harness.B);
+    }
+
+    [Fact]
+    public async Task Connect_RemoteCandidatesAddedBeforeGathering_PairedOnceSocketsExist()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true), AgentHarness.Fast(false));
+        using var timeout = new CancellationTokenSource(AgentHarness.Guard);
+        await harness.B.GatherAsync(timeout.Token);
+        foreach (var candidate in harness.B.LocalCandidates)
+        {
+            harness.A.AddRemoteCandidate(candidate); // A has no socket yet
+        }
+
+        await harness.A.GatherAsync(timeout.Token);
+        harness.A.Start(harness.B.LocalUfrag, harness.B.LocalPassword);
+        harness.B.Start(harness.A.LocalUfrag, harness.A.LocalPassword);
+
+        await harness.ConnectAsync();
+        await AssertDatagramsFlowAsync(harness.A, harness.B);
+    }
+
+    [Fact]
+    public async Task Connect_ChecksArriveBeforeStart_AnsweredThenTriggeredOnStart()
+    {
+        await using var harness = new AgentHarness(AgentHarness.Fast(true), AgentHarness.Fast(false));
+        harness.Wire(sendACandidatesToB: false);
+        using var timeout = new CancellationTokenSource(AgentHarness.Guard);
+        await Task.WhenAll(harness.A.GatherAsync(timeout.Token), harness.B.GatherAsync(timeout.Token));
+        harness.A.Start(harness.B.LocalUfrag, harness.B.LocalPassword);
+        while (harness.B.Stats.ChecksReceived == 0)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        Assert.Equal(IceConnectionState.New, harness.B.State); // B answered without knowing A's password
+        harness.B.Start(harness.A.LocalUfrag, harness.A.LocalPassword);
+
+        await harness.ConnectAsync();
+        Assert.Equal(IceCandidateType.PeerReflexive, harness.B.SelectedPair!.Remote.Type);
+    }
+
+    [Fact]
     public async Task Consent_PeerGoesSilent_DisconnectedThenFailed()
     {
         var quickConsent = AgentHarness.Fast(true) with
@@ -162,6 +214,31 @@ public sealed class IceAgentTests
 
         Assert.Contains("all 1 candidate pairs failed", error.Message, StringComparison.Ordinal);
         Assert.Equal(IceConnectionState.Failed, agent.State);
+    }
+
+    [Fact]
+    public async Task Dispose_FromItsOwnFailedHandler_CompletesWithoutDeadlock()
+    {
+        var agent = new IceAgent(AgentHarness.Fast(true) with { MaxRetransmissions = 0 });
+        using var silent = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var closed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.StateChanged += state =>
+        {
+            if (state == IceConnectionState.Failed)
+            {
+                // Blocking on purpose: the worst a subscriber can do. False would mean it waited for itself.
+                closed.TrySetResult(agent.DisposeAsync().AsTask().Wait(AgentHarness.Guard));
+            }
+        };
+        await agent.GatherAsync().WaitAsync(AgentHarness.Guard);
+        agent.Start("peer", "peerpasswordpeerpassword");
+        agent.AddRemoteCandidate(IceCandidate.Parse($"candidate:1 1 udp 2130706431 127.0.0.1 {((System.Net.IPEndPoint)silent.Client.LocalEndPoint!).Port} typ host"));
+        agent.AddRemoteEndOfCandidates();
+
+        Assert.True(await closed.Task.WaitAsync(AgentHarness.Guard * 2));
+
+        Assert.Equal(IceConnectionState.Closed, agent.State);
+        await agent.DisposeAsync(); // a second dispose is a no-op
     }
 
     [Fact]

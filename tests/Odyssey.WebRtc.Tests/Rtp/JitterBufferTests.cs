@@ -337,6 +337,47 @@ public class JitterBufferTests
         Assert.Equal(0, pool.Outstanding);
     }
 
+    [Fact]
+    public void PaddingOnlyPacketsBetweenFrames_AreSkippedWithoutLoss()
+    {
+        var stream = new RtpTestStream(VideoCodec.Vp8, 65_535);
+        var key = stream.AddFrame(3_000, true, 1);
+        var delta = stream.AddFrame(2_000, false, 2);
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.Vp8, pool);
+        var frames = new List<EncodedPacket>();
+
+        // Renumber the delta frame two places on, and send two padding-only probes in between.
+        var lastKey = RtpPacket.Parse(key[^1]);
+        var probes = new List<byte[]>();
+        for (var i = 1; i <= 2; i++)
+        {
+            var buffer = new byte[64];
+            var writer = new RtpPacketWriter(buffer, RtpTestStream.PayloadType, (ushort)(lastKey.SequenceNumber + i), lastKey.Timestamp, RtpTestStream.MediaSsrc, marker: false);
+            probes.Add(buffer.AsSpan(0, writer.Complete(0, paddingLength: 32)).ToArray());
+        }
+
+        var shifted = delta.Select(p =>
+        {
+            var copy = (byte[])p.Clone();
+            var sequence = (ushort)(RtpTestStream.SequenceOf(p) + 2);
+            copy[2] = (byte)(sequence >> 8);
+            copy[3] = (byte)sequence;
+            return copy;
+        });
+
+        foreach (var packet in key.Concat([probes[1]]).Concat(shifted).Concat([probes[0]]))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+            Drain(receiver, TimeSpan.Zero, frames);
+        }
+
+        Assert.Equal(stream.Frames, frames.Select(f => f.Data.ToArray()));
+        Assert.Equal(0, receiver.Stats.Buffer.FramesDropped);
+        Assert.Equal(0, receiver.Stats.CumulativeLost);
+        frames.ForEach(f => f.Release());
+    }
+
     private static void Drain(RtpReceiveStream receiver, TimeSpan now, List<EncodedPacket> frames)
     {
         while (receiver.TryGetFrame(now, out var frame))

@@ -26,7 +26,7 @@ public class ReceivePathPropertyTests
         Gen.Select(Gen.Int[0, 9].Array[all.Length], Gen.Int[0, 1000].Array[all.Length]).Sample((choices, keys) =>
         {
             var pool = new EncodedPacketPool();
-            var receiver = RtpTestStream.CreateReceiver(codec, pool, new JitterBufferOptions { MaxNackRetries = 1 });
+            var receiver = RtpTestStream.CreateReceiver(codec, pool, new JitterBufferOptions { MaxNackRetries = 1, Capacity = 256 });
             var order = Enumerable.Range(0, all.Length).OrderBy(i => i + (keys[i] / 100)).ToArray();
             var now = TimeSpan.Zero;
             var rtcp = new byte[1500];
@@ -74,7 +74,7 @@ public class ReceivePathPropertyTests
         Gen.Select(Gen.Int[0, all.Length - 1].Array[1, 30], Gen.Int[0, 40], Gen.Byte, Gen.Byte.Array[0, 40]).Sample((picks, position, value, junk) =>
         {
             var pool = new EncodedPacketPool();
-            var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool);
+            var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool, new JitterBufferOptions { Capacity = 64 });
             var now = TimeSpan.Zero;
             receiver.ReceiveRtp(junk, now);
             receiver.ReceiveRtcp(junk, now);
@@ -95,6 +95,6 @@ public class ReceivePathPropertyTests
             }
 
             Assert.Equal(0, pool.Outstanding);
-        }, iter: 2_000);
+        }, iter: 1_000);
     }
 }

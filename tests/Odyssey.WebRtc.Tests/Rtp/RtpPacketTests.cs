@@ -146,11 +146,13 @@ public class RtpPacketTests
         Gen.Byte.Array[0, 300].Sample(bytes => ParseEverything(bytes), iter: 20_000);
     }
 
-    [Fact]
-    public void TryParse_MutatedValidPackets_OnlyTypedRejection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryParse_MutatedValidPackets_OnlyTypedRejection(bool twoByteExtensions)
     {
         var valid = new byte[64];
-        var writer = new RtpPacketWriter(valid, 96, 1, 2, 3, marker: true, [5u]);
+        var writer = new RtpPacketWriter(valid, 96, 1, 2, 3, marker: true, [5u], twoByteExtensions);
         writer.AddExtension(1, "mid"u8);
         writer.AddExtension(3, [1, 2, 3]);
         var length = writer.Complete(20, 4);

@@ -198,6 +198,34 @@ public class RtpSendStreamTests
         Assert.Null(sender.NextSendTime(TimeSpan.FromSeconds(1)));
     }
 
+    [Theory]
+    [InlineData(VideoCodec.H264)]
+    [InlineData(VideoCodec.Vp8)]
+    public void SteadyState_SendAndRetransmit_AllocatesNothing(VideoCodec codec)
+    {
+        long bytes = 0;
+        var sender = new RtpSendStream(Options(codec), packet => bytes += packet.Length);
+        var key = codec == VideoCodec.Vp8 ? TestFrames.Vp8(40_000, true, 1) : TestFrames.H264(40_000, true, 1);
+        var delta = codec == VideoCodec.Vp8 ? TestFrames.Vp8(10_000, false, 2) : TestFrames.H264(10_000, false, 2);
+        var nack = new byte[64];
+        var nackLength = RtcpWriter.WriteNack(nack, 9, RtpTestStream.MediaSsrc, [65_531, 65_532]);
+        sender.SendFrame(key, 0, TimeSpan.Zero);
+        sender.SendFrame(delta, 3000, TimeSpan.Zero);
+        sender.ReceiveRtcp(nack.AsSpan(0, nackLength), TimeSpan.Zero);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++)
+        {
+            sender.SendFrame(i % 10 == 0 ? key : delta, (uint)(i * 3000), TimeSpan.FromMilliseconds(i * 33));
+        }
+
+        sender.ReceiveRtcp(nack.AsSpan(0, nackLength), TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(bytes > 2 * key.Length + (18 * delta.Length));
+        Assert.Equal(4, sender.Stats.Retransmissions); // both NACKs answered: the packets are still in the history
+    }
+
     [Fact]
     public void Pacer_BudgetRefillsAtRate()
     {

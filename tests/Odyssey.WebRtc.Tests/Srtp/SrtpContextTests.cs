@@ -351,4 +351,21 @@ public sealed class SrtpContextTests
         Assert.Throws<ArgumentOutOfRangeException>(
             () => new SrtpContext(Key(SrtpProfile.Aes128CmHmacSha1_80), new SrtpOptions { RtpReplayWindow = 100 }));
     }
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public async Task UnprotectRtpAndRtcp_FromTwoThreads_AllAcceptedOnce(SrtpProfile profile)
+    {
+        using var sender = new SrtpContext(Key(profile));
+        using var receiver = new SrtpContext(Key(profile));
+        byte[][] rtp = Enumerable.Range(0, 500).Select(i => Protect(sender, RtpPackets.Rtp((ushort)i))).ToArray();
+        byte[][] rtcp = Enumerable.Range(0, 100).Select(_ => ProtectRtcp(sender, RtpPackets.Rtcp())).ToArray();
+
+        Task rtpThread = Task.Run(() => Array.ForEach(rtp, p => Assert.Equal(SrtpError.None, receiver.UnprotectRtp(p, out _))));
+        Task rtcpThread = Task.Run(() => Array.ForEach(rtcp, p => Assert.Equal(SrtpError.None, receiver.UnprotectRtcp(p, out _))));
+        await Task.WhenAll(rtpThread, rtcpThread).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(600, receiver.Statistics.Unprotected);
+        Assert.Equal(0, receiver.Statistics.Rejected);
+    }
 }

@@ -28,6 +28,18 @@ internal static unsafe partial class AvUtil
     /// <summary>AVERROR_OPTION_NOT_FOUND, FFERRTAG(0xF8,'O','P','T').</summary>
     public const int ErrorOptionNotFound = -1414549496;
 
+    /// <summary>AV_LOG_INFO: FFmpeg's default log level.</summary>
+    public const int LogInfo = 32;
+
+    /// <summary>AV_LOG_WARNING.</summary>
+    public const int LogWarning = 24;
+
+    [LibraryImport(FFmpegLibraries.AvUtil, EntryPoint = "av_log_get_level")]
+    public static partial int LogGetLevel();
+
+    [LibraryImport(FFmpegLibraries.AvUtil, EntryPoint = "av_log_set_level")]
+    public static partial void LogSetLevel(int level);
+
     [LibraryImport(FFmpegLibraries.AvUtil, EntryPoint = "av_opt_set", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int OptionSet(nint target, string name, string value, int searchFlags);
 

@@ -62,3 +62,55 @@ internal static unsafe class Layouts
 
     public static void WritePointer(nint structure, int offset, nint value) => *(nint*)(structure + offset) = value;
 }
+
+/// <summary>
+/// Offsets in libavformat 59's and the container side of libavcodec 59's structs (FFmpeg 5.1, measured
+/// with offsetof against Debian's 5.1.9 headers), for the demuxer and muxer.
+/// </summary>
+internal static class FormatLayouts
+{
+    /// <summary>AVFormatContext.</summary>
+    public const int ContextOutputFormat = 16;
+    public const int ContextIo = 32;
+    public const int ContextStreamCount = 44;
+    public const int ContextStreams = 48;
+    public const int ContextDuration = 72;
+
+    /// <summary>AVStream.</summary>
+    public const int StreamTimeBase = 16;
+    public const int StreamStartTime = 24;
+    public const int StreamDuration = 32;
+    public const int StreamAverageFrameRate = 72;
+    public const int StreamRealFrameRate = 200;
+    public const int StreamCodecParameters = 208;
+
+    /// <summary>AVCodecParameters.</summary>
+    public const int ParametersCodecType = 0;
+    public const int ParametersCodecId = 4;
+    public const int ParametersExtradata = 16;
+    public const int ParametersExtradataSize = 24;
+    public const int ParametersFormat = 28;
+    public const int ParametersWidth = 56;
+    public const int ParametersHeight = 60;
+
+    /// <summary>AVPacket fields the decoder does not use.</summary>
+    public const int PacketStreamIndex = 36;
+    public const int PacketDuration = 64;
+    public const int PacketPosition = 72;
+
+    /// <summary>AV_PKT_FLAG_CORRUPT: the demuxer could not read the whole packet.</summary>
+    public const int PacketFlagCorrupt = 2;
+
+    /// <summary>AVBSFContext.</summary>
+    public const int BitstreamFilterParametersIn = 24;
+    public const int BitstreamFilterTimeBaseIn = 40;
+
+    /// <summary>AVCodecDescriptor.id, the first field.</summary>
+    public const int DescriptorId = 0;
+
+    /// <summary>AVOutputFormat.flags.</summary>
+    public const int OutputFormatFlags = 44;
+
+    /// <summary>AV_TIME_BASE: AVFormatContext.duration counts microseconds.</summary>
+    public const long TimeBase = 1_000_000;
+}
