@@ -17,15 +17,21 @@ internal sealed class LossyRelay : IDisposable
     private volatile IPEndPoint? _realB;
     private readonly double _dropRate;
     private readonly double _reorderRate;
+    private readonly double _duplicateRate;
+    private readonly double _tamperRate;
     private readonly Random _random;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
     private long _dropped;
+    private long _duplicated;
+    private long _tampered;
     private long _reordered;
     private long _forwarded;
 
-    public LossyRelay(double dropRate, double reorderRate, int seed)
+    public LossyRelay(double dropRate, double reorderRate, int seed, double duplicateRate = 0, double tamperRate = 0)
     {
+        _duplicateRate = duplicateRate;
+        _tamperRate = tamperRate;
         _dropRate = dropRate;
         _reorderRate = reorderRate;
         _random = new Random(seed);
@@ -53,6 +59,12 @@ internal sealed class LossyRelay : IDisposable
     }
 
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>RTP packets sent twice (an SRTP receiver must reject the second as a replay).</summary>
+    public long Duplicated => Interlocked.Read(ref _duplicated);
+
+    /// <summary>RTP packets sent once with a flipped payload byte before the genuine copy (an authentication failure each).</summary>
+    public long Tampered => Interlocked.Read(ref _tampered);
 
     public long Reordered => Interlocked.Read(ref _reordered);
 
@@ -96,11 +108,21 @@ internal sealed class LossyRelay : IDisposable
             }
 
             var isRtp = datagram.Length > 1 && datagram[0] is >= 128 and <= 191 && datagram[1] is not (>= 192 and <= 223);
-            bool drop, hold;
+            bool drop, hold, duplicate, tamper;
             lock (_random)
             {
                 drop = isRtp && _random.NextDouble() < _dropRate;
                 hold = isRtp && !drop && held is null && _random.NextDouble() < _reorderRate;
+                duplicate = isRtp && !drop && !hold && _random.NextDouble() < _duplicateRate;
+                tamper = isRtp && !drop && !hold && !duplicate && _random.NextDouble() < _tamperRate;
+            }
+
+            if (tamper)
+            {
+                var forged = (byte[])datagram.Clone();
+                forged[^12] ^= 0x40; // a payload byte, ahead of the 10-byte authentication tag
+                await SendAsync(to, forged, destination);
+                Interlocked.Increment(ref _tampered);
             }
 
             if (drop)
@@ -116,6 +138,12 @@ internal sealed class LossyRelay : IDisposable
             }
 
             await SendAsync(to, datagram, destination);
+            if (duplicate)
+            {
+                await SendAsync(to, datagram, destination);
+                Interlocked.Increment(ref _duplicated);
+            }
+
             if (held is not null)
             {
                 await SendAsync(to, held, destination);

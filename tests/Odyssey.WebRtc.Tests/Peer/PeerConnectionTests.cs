@@ -114,6 +114,49 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task Loopback_TamperedAndReplayedSrtp_RejectedCountedAndFramesIntact()
+    {
+        using var relay = new LossyRelay(dropRate: 0, reorderRate: 0, seed: 11, duplicateRate: 0.1, tamperRate: 0.1);
+        await using var offerer = new PeerConnection(LoopbackOptions() with { VideoCodecs = [SdpCodecCapability.Vp8] });
+        await using var answerer = new PeerConnection(LoopbackOptions());
+        await offerer.SetLocalDescriptionAsync(await offerer.CreateOfferAsync());
+        await offerer.WhenGatheringCompleteAsync().WaitAsync(Timeout);
+        var offer = offerer.LocalDescription!;
+        var offerPort = IceCandidate.Parse(SessionDescription.Parse(offer.Sdp).Media[0].Candidates[0]).Port;
+        relay.RealA = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, offerPort);
+        await answerer.SetRemoteDescriptionAsync(offer with { Sdp = offer.Sdp.Replace($" {offerPort} typ host", $" {relay.PortForB} typ host", StringComparison.Ordinal) });
+        await answerer.SetLocalDescriptionAsync(await answerer.CreateAnswerAsync());
+        await answerer.WhenGatheringCompleteAsync().WaitAsync(Timeout);
+        var answer = answerer.LocalDescription!;
+        var answerPort = IceCandidate.Parse(SessionDescription.Parse(answer.Sdp).Media[0].Candidates[0]).Port;
+        relay.RealB = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, answerPort);
+        await offerer.SetRemoteDescriptionAsync(answer with { Sdp = answer.Sdp.Replace($" {answerPort} typ host", $" {relay.PortForA} typ host", StringComparison.Ordinal) });
+        await Task.WhenAll(offerer.WhenConnectedAsync(), answerer.WhenConnectedAsync()).WaitAsync(Timeout);
+
+        const int Frames = 40;
+        var pool = new EncodedPacketPool();
+        using var cancel = new CancellationTokenSource(Timeout);
+        for (var i = 0; i < Frames; i++)
+        {
+            var data = TestFrames.Vp8(i == 0 ? 6000 : 2500, keyframe: i == 0, seed: i);
+            var packet = pool.Rent(data.Length);
+            data.CopyTo(packet.Data);
+            packet.Codec = VideoCodec.Vp8;
+            packet.Pts = TimeSpan.FromMilliseconds(33.3 * i);
+            Assert.True(offerer.LocalVideo!.SendFrame(packet));
+            packet.Release();
+            var frame = await answerer.RemoteVideo!.Frames.ReadAsync(cancel.Token);
+            Assert.Equal(data, frame.Data.ToArray());
+            frame.Release();
+        }
+
+        var srtp = answerer.GetStats().SrtpInbound;
+        Assert.True(relay.Tampered > 0 && relay.Duplicated > 0, "the relay must have forged and replayed packets");
+        Assert.Equal(relay.Tampered, srtp.AuthenticationFailures);
+        Assert.Equal(relay.Duplicated, srtp.Replayed);
+    }
+
+    [Fact]
     public async Task CreateAnswer_WithoutRemoteOffer_Throws()
     {
         await using var connection = new PeerConnection(LoopbackOptions());
