@@ -157,6 +157,51 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task Loopback_TrickledCandidatesOnly_Connects()
+    {
+        await using var offerer = new PeerConnection(LoopbackOptions());
+        await using var answerer = new PeerConnection(LoopbackOptions());
+        var toAnswerer = System.Threading.Channels.Channel.CreateUnbounded<RtcIceCandidate?>();
+        var toOfferer = System.Threading.Channels.Channel.CreateUnbounded<RtcIceCandidate?>();
+        offerer.LocalCandidate += c => toAnswerer.Writer.TryWrite(c);
+        offerer.IceGatheringComplete += () => toAnswerer.Writer.TryWrite(null);
+        answerer.LocalCandidate += c => toOfferer.Writer.TryWrite(c);
+        answerer.IceGatheringComplete += () => toOfferer.Writer.TryWrite(null);
+
+        // The descriptions go out at once, before any candidate is gathered: every candidate is trickled.
+        var offer = await offerer.CreateOfferAsync();
+        Assert.DoesNotContain("a=candidate", offer.Sdp, StringComparison.Ordinal);
+        await offerer.SetLocalDescriptionAsync(offer);
+        await answerer.SetRemoteDescriptionAsync(offer);
+        var answer = await answerer.CreateAnswerAsync();
+        await answerer.SetLocalDescriptionAsync(answer);
+        await offerer.SetRemoteDescriptionAsync(answer);
+        var forwarded = new[] { Forward(toAnswerer.Reader, answerer), Forward(toOfferer.Reader, offerer) };
+
+        await Task.WhenAll(offerer.WhenConnectedAsync(), answerer.WhenConnectedAsync()).WaitAsync(Timeout);
+        Assert.All(await Task.WhenAll(forwarded).WaitAsync(Timeout), count => Assert.True(count > 0));
+
+        static async Task<int> Forward(System.Threading.Channels.ChannelReader<RtcIceCandidate?> reader, PeerConnection to)
+        {
+            var count = 0;
+            await foreach (var candidate in reader.ReadAllAsync())
+            {
+                if (candidate is null)
+                {
+                    to.AddRemoteIceCandidate(string.Empty, null); // end-of-candidates
+                    return count;
+                }
+
+                Assert.Equal("0", candidate.SdpMid);
+                to.AddRemoteIceCandidate(candidate.Candidate, candidate.SdpMid);
+                count++;
+            }
+
+            return count;
+        }
+    }
+
+    [Fact]
     public async Task CreateAnswer_WithoutRemoteOffer_Throws()
     {
         await using var connection = new PeerConnection(LoopbackOptions());
