@@ -19,7 +19,8 @@ internal static partial class NetworkNamespace
     /// <summary>The inner run's start-up (a second test host) and the test itself.</summary>
     private static readonly TimeSpan InnerTimeout = TimeSpan.FromSeconds(150);
 
-    private static readonly Lazy<Task<bool>> Permitted = new(ProbeAsync);
+    /// <summary>The unshare flags that work here: <c>-n</c> as root, <c>-rn</c> (a user namespace too) otherwise; null when neither does.</summary>
+    private static readonly Lazy<Task<string?>> Flags = new(ProbeAsync);
 
     /// <summary>
     /// Runs <paramref name="body"/> in a fresh namespace (through a re-run) or, when that is impossible or
@@ -34,7 +35,7 @@ internal static partial class NetworkNamespace
             return;
         }
 
-        if (!await Permitted.Value)
+        if (await Flags.Value is not { } flags)
         {
             output.WriteLine("network: unshare -n is not permitted here; FALLBACK to the host's plain loopback (127.0.0.1 only)");
             await body();
@@ -48,7 +49,7 @@ internal static partial class NetworkNamespace
         {
             using var inner = new ToolProcess(
                 "unshare",
-                ["-n", "sh", "-c", $"ip link set lo up && {InsideVariable}=1 exec dotnet test \"$0\" --filter \"$1\" --results-directory \"$2\"", assembly, filter, results.FullName]);
+                [flags, "sh", "-c", $"ip link set lo up && {InsideVariable}=1 exec dotnet test \"$0\" --filter \"$1\" --results-directory \"$2\"", assembly, filter, results.FullName]);
             string summary;
             try
             {
@@ -56,7 +57,7 @@ internal static partial class NetworkNamespace
             }
             finally
             {
-                output.WriteLine($"network: ran in a fresh network namespace (unshare -n), inner run of {filter}:");
+                output.WriteLine($"network: ran in a fresh network namespace (unshare {flags}), inner run of {filter}:");
                 output.WriteLine(inner.Transcript);
             }
 
@@ -69,19 +70,23 @@ internal static partial class NetworkNamespace
         }
     }
 
-    private static async Task<bool> ProbeAsync()
+    private static async Task<string?> ProbeAsync()
     {
-        try
+        foreach (var flags in new[] { "-n", "-rn" })
         {
-            await ToolProcess.RunAsync("unshare", ["-n", "sh", "-c", "ip link set lo up"], Environment.CurrentDirectory, TimeSpan.FromSeconds(10));
-            return true;
-        }
-#pragma warning disable CA1031 // any failure (missing tool, EPERM, timeout) means: not permitted, fall back
-        catch (Exception)
+            try
+            {
+                await ToolProcess.RunAsync("unshare", [flags, "sh", "-c", "ip link set lo up"], Environment.CurrentDirectory, TimeSpan.FromSeconds(10));
+                return flags;
+            }
+#pragma warning disable CA1031 // any failure (missing tool, EPERM, timeout) means: try the next way, then fall back
+            catch (Exception)
 #pragma warning restore CA1031
-        {
-            return false;
+            {
+            }
         }
+
+        return null;
     }
 
     [GeneratedRegex(@"Failed:\s+(?<failed>\d+),\s+Passed:\s+(?<passed>\d+)")]
