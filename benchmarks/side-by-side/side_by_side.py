@@ -27,7 +27,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 DEFAULT_CACHE = os.path.join(HERE, ".clips")
-DEFAULT_RUNNER_DIR = os.path.join(REPO, "src", "Odyssey.Runner", "bin", "Release", "net10.0")
+# The runner's Release build, published with ReadyToRun code (the way one would ship it) into the
+# gitignored build/ folder.
+DEFAULT_RUNNER_DIR = os.path.join(REPO, "build", "side-by-side", "runner")
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 # 4 Mbit/s is a typical 720p30 streaming rate. It also keeps decoding from drowning everything else:
@@ -208,8 +210,8 @@ def main():
     parser.add_argument("--clips", default=",".join(CLIPS), help="comma-separated subset of " + ",".join(CLIPS))
     parser.add_argument("--cases", default="decode,convert", help="decode, convert or both")
     parser.add_argument("--cache", default=DEFAULT_CACHE, help="where clips are kept between runs")
-    parser.add_argument("--runner-dir", default=DEFAULT_RUNNER_DIR, help="odyssey-pipeline's build output")
-    parser.add_argument("--no-build", action="store_true", help="do not build the runner first")
+    parser.add_argument("--runner-dir", default=DEFAULT_RUNNER_DIR, help="odyssey-pipeline's build output (default: published here by the script)")
+    parser.add_argument("--no-build", action="store_true", help="do not build the runner first (use what --runner-dir holds)")
     parser.add_argument("--raw", action="store_true", help="ours reads the raw .h264/.ivf copy even when a decode block exists")
     parser.add_argument("--markdown", help="also write the Markdown report to this file")
     args = parser.parse_args()
@@ -229,9 +231,10 @@ def main():
             sys.exit(f"side_by_side: {tool} not found; run `scripts/setup.sh bench` first")
 
     if not args.no_build:
-        log("build: odyssey-pipeline (Release)")
-        subprocess.run(["dotnet", "build", os.path.join(REPO, "src", "Odyssey.Runner"), "-c", "Release", "-nologo",
-                        "-v", "quiet", "-clp:ErrorsOnly"], check=True, stdout=sys.stderr)
+        log(f"build: odyssey-pipeline (Release, ReadyToRun) into {args.runner_dir}")
+        subprocess.run(["dotnet", "publish", os.path.join(REPO, "src", "Odyssey.Runner"), "-c", "Release", "-r", "linux-x64",
+                        "--self-contained", "false", "-o", args.runner_dir, "-nologo", "-v", "quiet",
+                        "-clp:ErrorsOnly"], check=True, stdout=sys.stderr)
     runner = runner_command(args.runner_dir)
     split_decode = not args.raw and has_decode_block(runner)
 
