@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Set-up and build talk on stderr, so `scripts/run.sh blocks --schema > file` captures only the runner.
 bash scripts/setup.sh >&2
+# The sample clip pipelines/file-analysis.json reads (not committed; made once with the ffmpeg CLI).
+bash scripts/make-sample-clip.sh >&2
 dotnet build src/Odyssey.Runner -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 dotnet build samples/Acme.EdgeDensity -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 if [ $# -eq 0 ]; then

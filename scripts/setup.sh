@@ -5,7 +5,12 @@ set -euo pipefail
 
 # libgtk-3-0: OpenCvSharp's official linux-x64 runtime links GTK for HighGUI.
 # ffmpeg + the lib*59 runtime: FFmpeg bindings (Odyssey.Media) and ffprobe checks in tests.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6)
+# python3-aiortc (with aioice), python3-pylibsrtp and openssl: real WebRTC peers the Odyssey.WebRtc
+#   interop tests talk to, run with /usr/bin/python3 (INTEROP-NOTES.md): SDP, ICE (aioice), DTLS-SRTP
+#   (aiortc's RTCDtlsTransport, the openssl s_server/s_client CLI), SRTP (libsrtp) and the VP8/H.264
+#   packetizers (tests/Odyssey.WebRtc.Tests/Payloads/aiortc_payloads.py).
+# chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.

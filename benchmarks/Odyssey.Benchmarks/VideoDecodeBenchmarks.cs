@@ -37,20 +37,9 @@ public class VideoDecodeBenchmarks
             process.WaitForExit();
         }
 
-        using var stream = File.OpenRead(file);
-        EncodedPacket? packet;
-        if (Codec == VideoCodec.H264)
+        using (var reader = new MediaFileReader(file, _packets))
         {
-            using var reader = new AnnexBReader(stream, _packets);
-            while (reader.TryRead(out packet))
-            {
-                _clip.Add(packet);
-            }
-        }
-        else
-        {
-            var reader = new IvfReader(stream, _packets);
-            while (reader.TryRead(out packet))
+            while (reader.TryRead(out var packet))
             {
                 _clip.Add(packet);
             }

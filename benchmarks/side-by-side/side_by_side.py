@@ -110,12 +110,12 @@ def has_decode_block(runner):
     return re.search(r"^decode \(", out, re.MULTILINE) is not None
 
 
-def write_pipeline(workdir, case, name, main, raw_path, split_decode):
+def write_pipeline(workdir, case, name, main, raw_path, split_decode, raw):
     """Our side: a generated pipeline file, decoder on one thread."""
     blocks = {}
     chain = []
     if split_decode:
-        blocks["source"] = {"type": "file", "options": {"path": main}}
+        blocks["source"] = {"type": "file", "options": {"path": raw_path if raw else main}}
         blocks["decode"] = {"type": "decode", "options": {"threads": 1}}
         chain += ["source", "decode"]
     else:
@@ -212,7 +212,7 @@ def main():
     parser.add_argument("--cache", default=DEFAULT_CACHE, help="where clips are kept between runs")
     parser.add_argument("--runner-dir", default=DEFAULT_RUNNER_DIR, help="odyssey-pipeline's build output (default: published here by the script)")
     parser.add_argument("--no-build", action="store_true", help="do not build the runner first (use what --runner-dir holds)")
-    parser.add_argument("--raw", action="store_true", help="ours reads the raw .h264/.ivf copy even when a decode block exists")
+    parser.add_argument("--raw", action="store_true", help="ours reads the raw .h264/.ivf stream copy instead of the .mp4/.webm")
     parser.add_argument("--markdown", help="also write the Markdown report to this file")
     parser.add_argument("--json", help="also write every round's raw figures to this file")
     args = parser.parse_args()
@@ -237,7 +237,7 @@ def main():
                         "--self-contained", "false", "-o", args.runner_dir, "-nologo", "-v", "quiet",
                         "-clp:ErrorsOnly"], check=True, stdout=sys.stderr)
     runner = runner_command(args.runner_dir)
-    split_decode = not args.raw and has_decode_block(runner)
+    split_decode = has_decode_block(runner)
 
     workdir = tempfile.mkdtemp(prefix="side-by-side-")
     results = []  # dicts: case, clip, tool, frames, expected, walls, cpus, rss
@@ -248,7 +248,7 @@ def main():
             main_clip, raw_clip = make_clip(args.cache, name, args.seconds)
             expected = probe_frames(main_clip)
             for case in cases:
-                pipeline = write_pipeline(workdir, case, name, main_clip, raw_clip, split_decode)
+                pipeline = write_pipeline(workdir, case, name, main_clip, raw_clip, split_decode, args.raw)
                 metrics = os.path.join(workdir, "metrics.json")
                 tools = commands(case, name, main_clip, runner, pipeline, metrics)
                 rows = {t: {"case": case, "clip": name, "tool": t, "expected": expected, "frames": set(),
@@ -295,7 +295,10 @@ def main():
 
 def render(results, args, split_decode, load_samples, elapsed):
     lines = []
-    ours_input = "the same .mp4/.webm (file -> decode)" if split_decode else "a raw .h264/.ivf copy (file source decodes)"
+    if split_decode:
+        ours_input = ("a raw .h264/.ivf copy" if args.raw else "the same .mp4/.webm") + " (file -> decode)"
+    else:
+        ours_input = "a raw .h264/.ivf copy (the old file source decodes)"
     lines.append(f"Clips: {args.seconds} s, {WIDTH}x{HEIGHT} {FPS} fps, {BITRATE}bit/s; {args.rounds} rounds, medians; "
                  f"ours reads {ours_input}.")
     lines.append(f"Load average (1 min) during the run: min {min(load_samples):.1f}, median "

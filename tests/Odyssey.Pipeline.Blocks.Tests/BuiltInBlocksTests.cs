@@ -10,7 +10,7 @@ public class BuiltInBlocksTests
         var names = registry.Blocks.Select(b => b.TypeName).ToArray();
 
         Assert.Equal(
-            ["brightness", "canny", "convert", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "resize", "sceneChange", "testpattern", "threshold"],
+            ["brightness", "canny", "convert", "decode", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "record", "resize", "scale", "sceneChange", "testpattern", "threshold"],
             names);
     }
 
@@ -92,6 +92,13 @@ public class BuiltInBlocksTests
         Assert.True(registry.TryGet("motion", out var motion));
         Assert.Equal(typeof(Odyssey.Media.VideoFrame), motion.FindPort("in", PortDirection.Input)!.Payload);
         Assert.Equal(typeof(Odyssey.Media.AnalysisRecord), motion.FindPort("out", PortDirection.Output)!.Payload);
+        Assert.True(registry.TryGet("file", out var file));
+        Assert.Equal(typeof(Odyssey.Media.EncodedPacket), file.FindPort("out", PortDirection.Output)!.Payload);
+        Assert.True(registry.TryGet("decode", out var decode));
+        Assert.Equal(typeof(Odyssey.Media.EncodedPacket), decode.FindPort("in", PortDirection.Input)!.Payload);
+        Assert.Equal(typeof(Odyssey.Media.VideoFrame), decode.FindPort("out", PortDirection.Output)!.Payload);
+        Assert.True(registry.TryGet("record", out var record));
+        Assert.Equal(typeof(Odyssey.Media.EncodedPacket), record.FindPort("in", PortDirection.Input)!.Payload);
         Assert.True(registry.TryGet("null", out var sink));
         Assert.Equal(BlockKind.Sink, sink.Kind);
         Assert.Equal(typeof(object), sink.FindPort("in", PortDirection.Input)!.Payload);

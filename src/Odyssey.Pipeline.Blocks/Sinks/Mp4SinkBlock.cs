@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Odyssey.Media;
-using OpenCvSharp;
+using Odyssey.Media.Containers;
+using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Pipeline.Blocks;
 
@@ -9,53 +10,54 @@ namespace Odyssey.Pipeline.Blocks;
 public sealed class Mp4SinkOptions : IValidatableObject
 {
     /// <summary>The video file; its directory is created; relative to the working directory.</summary>
-    [Description("The video file to write; relative paths resolve against the working directory.")]
+    [Description("The video file to write: .mp4 (.m4v, .mov) or .mkv; relative paths resolve against the working directory.")]
     [Required]
     public required string Path { get; init; }
 
-    /// <summary>Frame rate written into the file.</summary>
-    [Description("Frame rate written into the file.")]
-    [Range(0.001, 1000.0)]
+    /// <summary>Frame rate written into the file: frame n is stamped n / fps.</summary>
+    [Description("Frame rate written into the file: frame n is shown at n / fps seconds, whatever the frames' own timestamps.")]
+    [Range(0.001, VideoEncoder.MaxFps)]
     public double Fps { get; init; } = 30;
 
-    /// <summary>Four-character codec code for OpenCV's writer ("mp4v" is always available; "avc1" needs an H.264 encoder).</summary>
-    [Description("Four-character codec code for OpenCV's VideoWriter, e.g. mp4v.")]
-    public string Fourcc { get; init; } = "mp4v";
+    /// <summary>Target bit rate of the H.264 encoder.</summary>
+    [Description("Target bit rate of the H.264 encoder (libx264), in kilobits per second.")]
+    [Range(1, 1_000_000)]
+    public int BitrateKbps { get; init; } = 2000;
+
+    /// <summary>GOP length.</summary>
+    [Description("A keyframe every this many frames (GOP length): the points a player can seek to.")]
+    [Range(1, 100_000)]
+    public int KeyframeInterval { get; init; } = 60;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Fourcc.Length != 4)
+        // H.264 goes in MP4 or Matroska; WebM takes only VP8/VP9/AV1.
+        if (!MediaFileWriter.SupportsPath(Path) || System.IO.Path.GetExtension(Path).Equals(".webm", StringComparison.OrdinalIgnoreCase))
         {
-            yield return new ValidationResult($"fourcc must be four characters, got \"{Fourcc}\"", ["fourcc"]);
-        }
-
-        // OpenCV picks the container from the extension (the partial name keeps it last); without
-        // one the writer fails to open at the first frame, with a message that does not say why.
-        if (!System.IO.Path.HasExtension(Path))
-        {
-            yield return new ValidationResult($"path needs a file extension that names the container (e.g. .mp4), got \"{Path}\"", ["path"]);
+            yield return new ValidationResult($"path needs a file extension that names an H.264 container (.mp4, .m4v, .mov or .mkv), got \"{Path}\"", ["path"]);
         }
     }
 }
 
 /// <summary>
-/// Encodes frames into a video file with OpenCV's <see cref="VideoWriter"/>. The writer opens on the
-/// first frame, at its size; later frames must keep that size. The file is written under a temporary
-/// name and renamed into place when the sink completes, so an interrupted run never leaves a
-/// half-written file under the final name. With no frames, no file is written (a note, not an error).
+/// Encodes frames to H.264 (libx264, constrained baseline) and muxes them into an MP4 or MKV file with
+/// FFmpeg. The encoder opens on the first frame, at its size; later frames must keep that size. The file
+/// is written under a ".partial" name and renamed into place when the sink completes — at the end of the
+/// input and on a stop (Ctrl+C) alike — after the encoder is drained and the index written, so the file
+/// under the final name always plays and holds every frame received. With no frames, no file (a note).
 /// </summary>
-[Block(TypeName, Description = "Encodes frames into a video file (OpenCV VideoWriter, mp4v by default).")]
+[Block(TypeName, Description = "Encodes frames to H.264 and writes an MP4 (or MKV) file with FFmpeg.")]
 public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame, Mp4SinkOptions>(options)
 {
     /// <summary>The type name in pipeline files.</summary>
     public const string TypeName = "mp4";
 
-    private VideoWriter? _writer;
-    private Mat? _converted;
+    private readonly EncodedPacketPool _packets = new();
+    private VideoEncoder? _encoder;
+    private MediaFileWriter? _writer;
     private string _path = "";
-    private int _width;
-    private int _height;
+    private long _packetsOut;
     private bool _received;
 
     /// <summary>Frames handed to the encoder so far.</summary>
@@ -64,23 +66,16 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     /// <summary>Set when the sink completed without writing a file, saying why.</summary>
     public string? CompletionNote { get; private set; }
 
-    /// <summary>
-    /// The name written to until completion. It keeps the real extension last because OpenCV picks the
-    /// container from the file name's extension.
-    /// </summary>
-    internal static string PartialPath(string path) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", System.IO.Path.GetFileNameWithoutExtension(path) + ".partial" + System.IO.Path.GetExtension(path));
+    /// <summary>The pool the encoder's packets come from (tests check it comes back full).</summary>
+    internal EncodedPacketPool PacketPool => _packets;
+
+    /// <summary>The name written to until completion: ".partial" before the extension.</summary>
+    internal static string PartialPath(string path) => MediaFileWriter.PartialPathFor(path);
 
     /// <inheritdoc />
     protected override ValueTask StartAsync(CancellationToken cancellationToken)
     {
         _path = Context.ResolvePath(Options.Path);
-        var directory = System.IO.Path.GetDirectoryName(_path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         return ValueTask.CompletedTask;
     }
 
@@ -89,38 +84,28 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     {
         ArgumentNullException.ThrowIfNull(item);
         _received = true;
-        if (_writer is null)
-        {
-            Open(item.Width, item.Height);
-        }
-        else if (item.Width != _width || item.Height != _height)
+        var encoder = _encoder ?? Open(item);
+        var settings = encoder.Settings;
+        if (item.Width != settings.Width || item.Height != settings.Height)
         {
             throw new InvalidOperationException(
-                $"mp4 sink \"{Name}\": frame {item.Index} is {item.Width}x{item.Height} but the file was opened at {_width}x{_height} by the first frame; "
-                + "a video keeps one size: put a \"resize\" block in front of the sink");
+                $"mp4 sink \"{Name}\": frame {item.Index} is {item.Width}x{item.Height} but the file was opened at {settings.Width}x{settings.Height} by the first frame; "
+                + "a video keeps one size: put a \"scale\" or \"resize\" block in front of the sink");
         }
 
-        VideoFrame? bgr = null;
-        try
-        {
-            using var image = ToBgr(item, ref bgr);
-            _writer!.Write(image);
-        }
-        finally
-        {
-            bgr?.Release();
-        }
-
+        // The encoder converts other pixel formats to I420 itself and copies the picture.
+        encoder.Send(item);
         FramesWritten++;
+        Drain(encoder);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     protected override ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_writer is null)
+        if (_encoder is not { } encoder || _writer is not { } writer)
         {
-            // Frames that arrived but could not open the writer already failed the run with the reason;
+            // Frames that arrived but could not open the encoder already failed the run with the reason;
             // "no frames arrived" would then contradict it.
             if (!_received)
             {
@@ -131,11 +116,9 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
             return ValueTask.CompletedTask;
         }
 
-        // The container's index is written when the writer is released; only then is the file whole.
-        _writer.Release();
-        _writer.Dispose();
-        _writer = null;
-        File.Move(PartialPath(_path), _path, overwrite: true);
+        encoder.SendEndOfStream();
+        Drain(encoder);
+        writer.Complete();
         return ValueTask.CompletedTask;
     }
 
@@ -144,47 +127,50 @@ public sealed class Mp4SinkBlock(Mp4SinkOptions options) : SinkBlock<VideoFrame,
     {
         // Reached without CompleteAsync only if the engine could not finalise: the partial file stays
         // under its temporary name, as evidence, never under the final one.
+        _encoder?.Dispose();
+        _encoder = null;
         _writer?.Dispose();
         _writer = null;
-        _converted?.Dispose();
-        _converted = null;
         return base.DisposeAsync();
     }
 
-    private void Open(int width, int height)
+    private VideoEncoder Open(VideoFrame first)
     {
-        var partial = PartialPath(_path);
-        var writer = new VideoWriter(partial, FourCC.FromString(Options.Fourcc), Options.Fps, new Size(width, height), isColor: true);
-        if (!writer.IsOpened())
+        if (first.Width % 2 != 0 || first.Height % 2 != 0)
         {
-            writer.Dispose();
-            throw new IOException($"mp4 sink \"{Name}\": OpenCV could not open a {Options.Fourcc} writer for {partial} at {width}x{height}");
+            throw new InvalidOperationException(
+                $"mp4 sink \"{Name}\": frame {first.Index} is {first.Width}x{first.Height}, but H.264 in 4:2:0 needs an even width and height; "
+                + "put a \"scale\" or \"resize\" block in front of the sink");
         }
 
+        var settings = new VideoEncoderSettings(VideoCodec.H264, first.Width, first.Height)
+        {
+            Fps = Options.Fps,
+            BitrateKbps = Options.BitrateKbps,
+            KeyframeInterval = Options.KeyframeInterval,
+        };
+        var writer = new MediaFileWriter(_path, new VideoStreamInfo(VideoCodec.H264, first.Width, first.Height) { FrameRate = Options.Fps });
+        _encoder = new VideoEncoder(settings, _packets);
         _writer = writer;
-        _width = width;
-        _height = height;
+        return _encoder;
     }
 
-    /// <summary>The encoder takes BGR: BGR24 wrapped, GRAY8/RGB24 converted by OpenCV, 4:2:0 by <see cref="PixelConverter"/>.</summary>
-    private Mat ToBgr(VideoFrame frame, ref VideoFrame? bgr)
+    private void Drain(VideoEncoder encoder)
     {
-        switch (frame.Format)
+        while (encoder.TryReceive(out var packet))
         {
-            case PixelFormat.Bgr24:
-                return FrameMats.Wrap(frame, 0);
-            case PixelFormat.Gray8 or PixelFormat.Rgb24:
-                _converted ??= new Mat();
-                using (var source = FrameMats.Wrap(frame, 0))
-                {
-                    Cv2.CvtColor(source, _converted, frame.Format == PixelFormat.Gray8 ? ColorConversionCodes.GRAY2BGR : ColorConversionCodes.RGB2BGR);
-                }
-
-                return new Mat(_converted, new Rect(0, 0, _converted.Cols, _converted.Rows));
-            default:
-                bgr = Context.FramePool.Rent(frame.Width, frame.Height, PixelFormat.Bgr24);
-                PixelConverter.Convert(frame, bgr);
-                return FrameMats.Wrap(bgr, 0);
+            try
+            {
+                // The file runs at the configured rate, as a camera file would, whatever the frames'
+                // own timestamps (a leaky link upstream may have dropped some).
+                packet.Pts = TimeSpan.FromSeconds(_packetsOut++ / Options.Fps);
+                packet.Dts = packet.Pts;
+                _writer!.Write(packet);
+            }
+            finally
+            {
+                packet.Release();
+            }
         }
     }
 }

@@ -1,154 +1,194 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 using Odyssey.Media;
 using Odyssey.Media.Containers;
-using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Pipeline.Blocks;
 
 /// <summary>Options of <see cref="FileSourceBlock"/>.</summary>
 public sealed class FileSourceOptions : IValidatableObject
 {
-    /// <summary>The file to decode; relative to the working directory.</summary>
-    [Description("Video file to decode: raw H.264 Annex-B (.h264, .264) or IVF (.ivf: VP8, VP9, AV1); relative paths resolve against the working directory.")]
+    /// <summary>The file to read; relative to the working directory.</summary>
+    [Description("Video file to read: MP4 (.mp4, .m4v, .mov), Matroska (.mkv), WebM (.webm), IVF (.ivf) or raw H.264 Annex-B (.h264, .264); relative paths resolve against the working directory.")]
     [Required]
     public required string Path { get; init; }
 
-    /// <summary>Frame rate that stamps raw H.264, which carries no timestamps (IVF has its own).</summary>
-    [Description("Frames per second for raw H.264, which carries no timestamps; IVF files use their own.")]
+    /// <summary>Frame rate that stamps raw H.264, which carries no timestamps (containers have their own).</summary>
+    [Description("Frames per second for raw H.264, which carries no timestamps; other containers use their own.")]
     [Range(0.001, 1000.0)]
-    public double Fps { get; init; } = 30;
+    public double Fps { get; init; } = MediaFileReader.DefaultRawFrameRate;
 
-    /// <summary>Decoder threads.</summary>
-    [Description("Decoder threads (1 leaves the cores to the pipeline's other blocks; 0 lets FFmpeg choose).")]
-    [Range(0, 64)]
-    public int Threads { get; init; } = VideoDecoder.DefaultThreads;
+    /// <summary>Pace packets by their timestamps, as a live source would (ffmpeg -re).</summary>
+    [Description("Send packets at the pace of their timestamps (like ffmpeg -re) instead of as fast as the pipeline takes them.")]
+    public bool Realtime { get; init; }
+
+    /// <summary>Start again at the end, with timestamps that keep increasing.</summary>
+    [Description("Start again from 'start' at the end (or at 'stop'), forever, with timestamps that keep increasing.")]
+    public bool Loop { get; init; }
+
+    /// <summary>Seconds into the file to start at: reading begins at the keyframe at or before it.</summary>
+    [Description("Seconds into the file to start at; reading begins at the keyframe at or before it (like ffmpeg -ss with -c copy).")]
+    [Range(0.0, 1e9)]
+    public double Start { get; init; }
+
+    /// <summary>Seconds into the file to stop at: the first packet at or after it is not sent. Null: the end.</summary>
+    [Description("Seconds into the file to stop at: the first packet at or after it ends the pass. Omit to read to the end.")]
+    [Range(0.0, 1e9)]
+    public double? Stop { get; init; }
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (FileSourceBlock.ContainerOf(Path) is null)
+        if (!MediaFileReader.SupportsPath(Path))
         {
-            yield return new ValidationResult($"path \"{Path}\" has no supported extension (.h264, .264 or .ivf)", ["path"]);
+            yield return new ValidationResult($"path \"{Path}\" has no supported extension ({MediaFileReader.SupportedExtensions})", ["path"]);
+        }
+
+        if (Stop is { } stop && stop <= Start)
+        {
+            yield return new ValidationResult($"stop ({stop} s) must come after start ({Start} s)", ["stop"]);
         }
     }
 }
 
 /// <summary>
-/// Reads a video file and decodes it with FFmpeg into I420 frames (NV12 when the codec gives NV12).
-/// Damaged packets are counted (<see cref="CorruptPackets"/>) and decoding resumes at the next keyframe.
+/// Reads a video file's stream into encoded packets (decode them with a <c>decode</c> block). H.264 is
+/// Annex-B whatever the container. Timestamps start at 0 at the first packet sent and keep increasing
+/// across loops. <see cref="EncodedPacket.Index"/> counts the packets sent.
 /// </summary>
 /// <remarks>
-/// Completion: returns after the last frame is decoded (end of stream), or as soon as the token fires
-/// (a stop, not a failure). A truncated IVF file fails the block with the frame and byte offset.
+/// Completion: returns after the last packet (or at <c>stop</c>) unless looping, or as soon as the
+/// token fires (a stop, not a failure). A damaged or truncated file fails the block with a
+/// <see cref="MediaFileException"/> naming the file, packet and byte offset.
 /// </remarks>
-[Block(TypeName, Description = "Decodes a video file (raw H.264, or IVF with VP8/VP9/AV1) into frames.")]
-public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<VideoFrame, FileSourceOptions>(options)
+[Block(TypeName, Description = "Reads a video file (MP4, MKV, WebM, IVF, raw H.264) into encoded packets, optionally paced, looped or trimmed.")]
+public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<EncodedPacket, FileSourceOptions>(options)
 {
     /// <summary>The type name in pipeline files.</summary>
     public const string TypeName = "file";
 
     private readonly EncodedPacketPool _packets = new();
-    private FileStream? _file;
-    private AnnexBReader? _annexB;
-    private IvfReader? _ivf;
-    private VideoDecoder? _decoder;
-    private string _path = "";
+    private MediaFileReader? _reader;
 
-    /// <summary>Packets the decoder rejected as damaged.</summary>
-    public long CorruptPackets => _decoder?.CorruptPackets ?? 0;
+    /// <summary>The pool packets are rented from; tests check it comes back full.</summary>
+    internal EncodedPacketPool PacketPool => _packets;
 
-    internal static VideoFileContainer? ContainerOf(string path) => System.IO.Path.GetExtension(path).ToUpperInvariant() switch
-    {
-        ".H264" or ".264" => VideoFileContainer.AnnexB,
-        ".IVF" => VideoFileContainer.Ivf,
-        _ => null,
-    };
+    /// <summary>The clock realtime pacing follows; tests replace it to check the pace without waiting.</summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The opened file's stream (codec, size, rate); null before start.</summary>
+    public VideoStreamInfo? Stream => _reader?.StreamInfo;
+
+    /// <summary>Passes through the file so far (1 while reading it the first time).</summary>
+    public long Passes { get; private set; }
 
     /// <inheritdoc />
     protected override ValueTask StartAsync(CancellationToken cancellationToken)
     {
-        _path = Context.ResolvePath(Options.Path);
-        var container = ContainerOf(_path);
-        _file = File.OpenRead(_path);
-        try
+        _reader = new MediaFileReader(Context.ResolvePath(Options.Path), _packets, Options.Fps);
+        if (Options.Start > 0)
         {
-            if (container == VideoFileContainer.AnnexB)
-            {
-                _annexB = new AnnexBReader(_file, _packets, Options.Fps);
-                _decoder = new VideoDecoder(VideoCodec.H264, Context.FramePool, Options.Threads);
-            }
-            else
-            {
-                _ivf = new IvfReader(_file, _packets);
-                _decoder = new VideoDecoder(_ivf.Codec, Context.FramePool, Options.Threads);
-            }
-        }
-        catch (InvalidDataException exception)
-        {
-            throw new InvalidDataException($"{_path}: {exception.Message}", exception);
+            _reader.Seek(TimeSpan.FromSeconds(Options.Start));
         }
 
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    protected override async Task ProduceAsync(IBlockOutput<VideoFrame> output, CancellationToken cancellationToken)
+    protected override async Task ProduceAsync(IBlockOutput<EncodedPacket> output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var decoder = _decoder ?? throw new InvalidOperationException("the block has not been started");
-        long index = 0;
+        var reader = _reader ?? throw new InvalidOperationException("the block has not been started");
+        var stop = Options.Stop is { } seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
+        using var pace = Options.Realtime ? new PtsPacer(Clock) : null;
+        var sent = 0L;
+
+        // Output time = file time - origin + offset: origin is the first packet's time, and each loop
+        // adds the length of the pass before, so timestamps never go back.
+        TimeSpan? origin = null;
+        var offset = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (!TryRead(out var packet))
+            Passes++;
+            var passStart = sent;
+            var first = TimeSpan.Zero;
+            var last = TimeSpan.Zero;
+            var step = TimeSpan.Zero;
+            while (reader.TryRead(out var packet))
             {
-                break;
-            }
+                if (packet.Pts >= stop)
+                {
+                    packet.Release();
+                    break;
+                }
 
-            try
-            {
-                decoder.Send(packet);
-            }
-            finally
-            {
-                packet.Release();
-            }
+                origin ??= packet.Pts;
+                if (sent == passStart)
+                {
+                    first = packet.Pts;
+                }
+                else if (packet.Pts > last)
+                {
+                    step = packet.Pts - last;
+                }
 
-            while (decoder.TryReceive(out var frame))
-            {
-                if (!await WriteAsync(output, frame, index++, cancellationToken).ConfigureAwait(false))
+                last = packet.Pts > last || sent == passStart ? packet.Pts : last;
+                packet.Pts = packet.Pts - origin.Value + offset;
+                packet.Dts = packet.Dts - origin.Value + offset;
+                packet.Index = sent++;
+                if (!await SendAsync(output, packet, pace, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
             }
-        }
 
-        decoder.SendEndOfStream();
-        while (decoder.TryReceive(out var frame))
-        {
-            if (!await WriteAsync(output, frame, index++, cancellationToken).ConfigureAwait(false))
+            // A pass that sent nothing would loop forever without output.
+            if (!Options.Loop || sent == passStart)
             {
                 return;
             }
+
+            var frame = step > TimeSpan.Zero ? step : TimeSpan.FromSeconds(1 / (reader.FrameRate > 0 ? reader.FrameRate : Options.Fps));
+            offset += last - first + frame;
+            reader.Seek(TimeSpan.FromSeconds(Options.Start));
         }
     }
 
     /// <inheritdoc />
     public override ValueTask DisposeAsync()
     {
-        _decoder?.Dispose();
-        _annexB?.Dispose();
-        _file?.Dispose();
+        _reader?.Dispose();
+        _reader = null;
         return base.DisposeAsync();
     }
 
-    private static async ValueTask<bool> WriteAsync(IBlockOutput<VideoFrame> output, VideoFrame frame, long index, CancellationToken cancellationToken)
+    /// <summary>Hands the packet over (paced when asked); false when the run is stopping.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<bool> SendAsync(IBlockOutput<EncodedPacket> output, EncodedPacket packet, PtsPacer? pace, CancellationToken cancellationToken)
     {
-        frame.Index = index;
-        frame.CaptureTime = DateTimeOffset.UtcNow;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            packet.Release();
+            return false;
+        }
+
         try
         {
-            await output.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            if (pace is not null)
+            {
+                await pace.WaitAsync(packet.Pts, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            packet.Release();
+            return false;
+        }
+
+        try
+        {
+            await output.WriteAsync(packet, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -156,26 +196,4 @@ public sealed class FileSourceBlock(FileSourceOptions options) : SourceBlock<Vid
             return false;
         }
     }
-
-    private bool TryRead([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EncodedPacket? packet)
-    {
-        try
-        {
-            return _annexB is not null ? _annexB.TryRead(out packet) : _ivf!.TryRead(out packet);
-        }
-        catch (InvalidDataException exception)
-        {
-            throw new InvalidDataException($"{_path}: {exception.Message}", exception);
-        }
-    }
-}
-
-/// <summary>The file layouts <see cref="FileSourceBlock"/> reads, chosen by extension.</summary>
-internal enum VideoFileContainer
-{
-    /// <summary>Raw H.264 with start codes.</summary>
-    AnnexB,
-
-    /// <summary>IVF: VP8, VP9 or AV1 frames with a size and pts each.</summary>
-    Ivf,
 }

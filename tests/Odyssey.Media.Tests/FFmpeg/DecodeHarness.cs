@@ -14,7 +14,6 @@ internal static class DecodeHarness
     /// </summary>
     public static Result Decode(VideoCodec codec, string clip, VideoFramePool frames, EncodedPacketPool packets, int threads = 1, Action<EncodedPacket>? damage = null, int skip = 0)
     {
-        using var stream = File.OpenRead(clip);
         using var decoder = new VideoDecoder(codec, frames, threads);
         var requests = 0;
         decoder.KeyframeRequested += (_, _) => requests++;
@@ -31,36 +30,18 @@ internal static class DecodeHarness
             }
         }
 
-        if (codec == VideoCodec.H264)
+        using var reader = new MediaFileReader(clip, packets);
+        Assert.Equal(codec, reader.Codec);
+        while (reader.TryRead(out var packet))
         {
-            using var reader = new AnnexBReader(stream, packets);
-            while (reader.TryRead(out var packet))
+            if (packet.Index < skip)
             {
-                if (packet.Index < skip)
-                {
-                    packet.Release();
-                    continue;
-                }
-
-                SendAndRelease(decoder, packet, damage);
-                Drain();
+                packet.Release();
+                continue;
             }
-        }
-        else
-        {
-            var reader = new IvfReader(stream, packets);
-            Assert.Equal(codec, reader.Codec);
-            while (reader.TryRead(out var packet))
-            {
-                if (packet.Index < skip)
-                {
-                    packet.Release();
-                    continue;
-                }
 
-                SendAndRelease(decoder, packet, damage);
-                Drain();
-            }
+            SendAndRelease(decoder, packet, damage);
+            Drain();
         }
 
         decoder.SendEndOfStream();

@@ -14,39 +14,18 @@ public sealed class SteadyStateTests : IClassFixture<Clips>
     [InlineData(VideoCodec.Vp8)]
     public void ReadAndDecode_SecondPass_AllocatesNothingManaged(VideoCodec codec)
     {
-        var bytes = File.ReadAllBytes(_clips.Clip(codec));
         var frames = new VideoFramePool();
         var packets = new EncodedPacketPool();
+        using var reader = new MediaFileReader(_clips.Clip(codec), packets);
         using var decoder = new VideoDecoder(codec, frames);
 
-        // The first pass fills the pools; the second must reuse them for every packet and frame.
-        DecodeAll(codec, new MemoryStream(bytes), decoder, packets, out _);
+        // The first pass fills the pools; the second (after a seek back) must reuse them for every packet and frame.
+        DecodeAll(reader, decoder);
+        reader.Seek(TimeSpan.Zero);
         decoder.Reset();
-        var stream = new MemoryStream(bytes);
-        using var annexB = codec == VideoCodec.H264 ? new AnnexBReader(stream, packets) : null;
-        var ivf = codec == VideoCodec.H264 ? null : new IvfReader(stream, packets);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var decoded = 0;
-        EncodedPacket? packet;
-        while (annexB is not null ? annexB.TryRead(out packet) : ivf!.TryRead(out packet))
-        {
-            decoder.Send(packet);
-            packet.Release();
-            while (decoder.TryReceive(out var frame))
-            {
-                decoded++;
-                frame.Release();
-            }
-        }
-
-        decoder.SendEndOfStream();
-        while (decoder.TryReceive(out var frame))
-        {
-            decoded++;
-            frame.Release();
-        }
-
+        var decoded = DecodeAll(reader, decoder);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(Clips.FrameCount, decoded);
@@ -55,13 +34,10 @@ public sealed class SteadyStateTests : IClassFixture<Clips>
         Assert.Equal(0, packets.Outstanding);
     }
 
-    private static void DecodeAll(VideoCodec codec, Stream stream, VideoDecoder decoder, EncodedPacketPool packets, out int decoded)
+    private static int DecodeAll(MediaFileReader reader, VideoDecoder decoder)
     {
-        decoded = 0;
-        using var annexB = codec == VideoCodec.H264 ? new AnnexBReader(stream, packets) : null;
-        var ivf = codec == VideoCodec.H264 ? null : new IvfReader(stream, packets);
-        EncodedPacket? packet;
-        while (annexB is not null ? annexB.TryRead(out packet) : ivf!.TryRead(out packet))
+        var decoded = 0;
+        while (reader.TryRead(out var packet))
         {
             decoder.Send(packet);
             packet.Release();
@@ -78,5 +54,7 @@ public sealed class SteadyStateTests : IClassFixture<Clips>
             decoded++;
             frame.Release();
         }
+
+        return decoded;
     }
 }

@@ -1,3 +1,4 @@
+using Odyssey.Media.Containers;
 using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Media.Tests.FFmpeg;
@@ -99,7 +100,7 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
         var result = DecodeHarness.Decode(VideoCodec.H264, _clips.Clip(VideoCodec.H264), frames, packets);
 
         Assert.Equal(TimeSpan.Zero, result.Pts[0]);
-        Assert.Equal(TimeSpan.FromSeconds(1.0 / 30) * 29, result.Pts[29]);
+        Assert.Equal(TimeSpan.FromSeconds(29 / 30.0), result.Pts[29]);
         Assert.Equal(0, frames.Outstanding);
     }
 
@@ -243,7 +244,7 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
     }
 
     [Fact]
-    public void Decode_TruncatedIvf_ThrowsInvalidDataNamingTheFrame()
+    public void Decode_TruncatedIvf_ThrowsNamingThePacket()
     {
         var clip = _clips.Clip(VideoCodec.Vp8);
         var bytes = File.ReadAllBytes(clip);
@@ -252,16 +253,16 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
         var frames = new VideoFramePool();
         var packets = new EncodedPacketPool();
 
-        var error = Assert.Throws<InvalidDataException>(() => DecodeHarness.Decode(VideoCodec.Vp8, truncated, frames, packets));
+        var error = Assert.Throws<MediaFileException>(() => DecodeHarness.Decode(VideoCodec.Vp8, truncated, frames, packets));
 
         Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"frame {Clips.FrameCount - 1}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Clips.FrameCount - 1, error.PacketIndex);
         Assert.Equal(0, frames.Outstanding);
         Assert.Equal(0, packets.Outstanding);
     }
 
     [Fact]
-    public void Decode_RandomBytesAsAnnexB_NoThrowNoLeak()
+    public void Decode_RandomBytesAsAnnexB_TypedErrorNoLeak()
     {
         var garbage = Path.Combine(_clips.Folder, "garbage.h264");
         var bytes = new byte[100_000];
@@ -270,9 +271,10 @@ public sealed class VideoDecoderTests : IClassFixture<Clips>
         var frames = new VideoFramePool();
         var packets = new EncodedPacketPool();
 
-        var result = DecodeHarness.Decode(VideoCodec.H264, garbage, frames, packets);
+        // No SPS in random bytes: the reader says so instead of producing nothing silently.
+        var error = Assert.Throws<MediaFileException>(() => DecodeHarness.Decode(VideoCodec.H264, garbage, frames, packets));
 
-        Assert.Empty(result.Frames);
+        Assert.Equal(garbage, error.FilePath);
         Assert.Equal(0, frames.Outstanding);
         Assert.Equal(0, packets.Outstanding);
     }

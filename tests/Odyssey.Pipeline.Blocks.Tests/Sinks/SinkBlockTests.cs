@@ -327,21 +327,55 @@ public class SinkBlockTests
     }
 
     [Fact]
-    public async Task Mp4_WriterCannotOpen_FailsNamingTheBlockAndCompletesWithoutClaimingNoFrames()
+    public async Task Mp4_OddFrameSize_FailsNamingTheBlockAndCompletesWithoutClaimingNoFrames()
     {
         using var context = new TestBlockContext("recorder");
-        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "out.mp4", Fourcc = "zzzz" }), context);
-        var frame = TestFrames.Uniform(context.FramePool, 160, 120, PixelFormat.Bgr24, 0, 0);
+        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "out.mp4" }), context);
+        var frame = TestFrames.Uniform(context.FramePool, 161, 121, PixelFormat.Bgr24, 0, 0);
 
-        var error = await Assert.ThrowsAsync<IOException>(() => BlockHarness.ConsumeAsync(sink, frame));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => BlockHarness.ConsumeAsync(sink, frame));
         await BlockHarness.CompleteAsync(sink);
         await sink.DisposeAsync();
         frame.Release();
 
         Assert.Contains("\"recorder\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("161x121", error.Message, StringComparison.Ordinal);
         Assert.Null(sink.CompletionNote);
         Assert.Empty(Directory.GetFiles(context.BaseDirectory));
         Assert.Equal(0, context.FramePool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Mp4_Frames_FfprobeSeesH264WithEveryFrame()
+    {
+        const int Count = 12;
+        using var context = new TestBlockContext();
+        var frames = await TestFrames.PatternAsync(context, 160, 120, count: Count);
+        var sink = await BlockHarness.StartAsync(new Mp4SinkBlock(new Mp4SinkOptions { Path = "probe.mkv", Fps = 25, KeyframeInterval = 5 }), context);
+        foreach (var frame in frames)
+        {
+            await BlockHarness.ConsumeAsync(sink, frame);
+        }
+
+        await BlockHarness.CompleteAsync(sink);
+        await sink.DisposeAsync();
+        TestFrames.ReleaseAll(frames);
+
+        var probe = MediaFiles.Probe(Path.Combine(context.BaseDirectory, "probe.mkv"));
+        Assert.Equal("h264", (string?)probe["codec_name"]);
+        Assert.Equal(160, (int?)probe["width"]);
+        Assert.Equal($"{Count}", (string?)probe["nb_read_frames"]);
+        Assert.Equal(0, sink.PacketPool.Outstanding);
+    }
+
+    [Theory]
+    [InlineData("out.webm")]
+    [InlineData("out.avi")]
+    public void Mp4Options_NotAnH264Container_IsRejected(string path)
+    {
+        var error = Assert.Single(OptionsValidation.Validate(new Mp4SinkOptions { Path = path }));
+
+        Assert.Equal(["path"], error.MemberNames);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Odyssey.Media;
+using Odyssey.Media.Containers;
 using Odyssey.Pipeline.Blocks;
 using OpenCvSharp;
 
@@ -41,6 +42,7 @@ public class PipelineFilesTests
         var file = Path.Combine(RunnerProcess.PipelinesDirectory, fileName);
         var metricsPath = Path.Combine(work.Path, "metrics.json");
 
+        StageInputMedia(file, work.Path);
         var outcome = await RunnerProcess.RunAsync(work.Path, "run", file, "--plain", "--metrics-out", metricsPath);
 
         Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
@@ -50,7 +52,7 @@ public class PipelineFilesTests
 
         var pipeline = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         var blocks = pipeline["blocks"]!.AsObject();
-        var frames = ExpectedFrameCount(blocks);
+        var frames = ExpectedFrameCount(blocks, work.Path);
         var checkedSinks = 0;
         foreach (var (name, block) in blocks)
         {
@@ -70,6 +72,10 @@ public class PipelineFilesTests
                     CheckStills(Path.Combine(work.Path, (string)options["directory"]!), frames, every, DroppedInto(metrics, name));
                     checkedSinks++;
                     break;
+                case "record":
+                    CheckRecording(Path.Combine(work.Path, (string)options!["path"]!), frames);
+                    checkedSinks++;
+                    break;
                 case "null":
                     checkedSinks++;
                     break;
@@ -86,10 +92,38 @@ public class PipelineFilesTests
         Assert.True(checkedSinks > 0, $"{fileName} has no sink this test knows how to check");
     }
 
-    private static long ExpectedFrameCount(JsonObject blocks)
+    /// <summary>
+    /// Copies the media a pipeline's file sources read (made by scripts/make-sample-clip.sh, not
+    /// committed) into the test's working directory at the same relative path.
+    /// </summary>
+    private static void StageInputMedia(string pipelineFile, string workingDirectory)
     {
-        var source = blocks.Select(pair => pair.Value!).Single(block => (string?)block["type"] == "testpattern");
+        var blocks = JsonNode.Parse(File.ReadAllText(pipelineFile), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!["blocks"]!.AsObject();
+        foreach (var (_, block) in blocks)
+        {
+            if ((string?)block!["type"] != "file")
+            {
+                continue;
+            }
+
+            SampleMedia.EnsureMade();
+            var relative = (string)block["options"]!["path"]!;
+            var target = Path.Combine(workingDirectory, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(RunnerProcess.RepositoryRoot, relative), target, overwrite: true);
+        }
+    }
+
+    private static long ExpectedFrameCount(JsonObject blocks, string workingDirectory)
+    {
+        var source = blocks.Select(pair => pair.Value!).Single(block => (string?)block["type"] is "testpattern" or "file");
         var options = source["options"];
+        if ((string?)source["type"] == "file")
+        {
+            // The clips are H.264 baseline or VP8: one frame per packet, so counting packets counts frames.
+            return CountPackets(Path.Combine(workingDirectory, (string)options!["path"]!));
+        }
+
         var fps = (double?)options?["fps"] ?? 30;
         if (options?["duration"] is { } duration)
         {
@@ -166,6 +200,27 @@ public class PipelineFilesTests
         }
 
         Assert.Equal(frames, read);
+    }
+
+    private static long CountPackets(string path)
+    {
+        var pool = new EncodedPacketPool();
+        using var reader = new MediaFileReader(path, pool);
+        var count = 0L;
+        while (reader.TryRead(out var packet))
+        {
+            packet.Release();
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void CheckRecording(string path, long frames)
+    {
+        Assert.True(File.Exists(path), $"{path} was not written");
+        Assert.False(File.Exists(MediaFileWriter.PartialPathFor(path)), $"{path} was left under its partial name too");
+        Assert.Equal(frames, CountPackets(path));
     }
 
     private static void CheckStills(string directory, long frames, int every, long dropped)

@@ -170,6 +170,58 @@ public class RunnerBehaviourTests
     }
 
     [Fact]
+    public async Task Run_SigintOnLoopingFile_RecordingAndRecordsHoldEveryPacketSent()
+    {
+        using var work = new TempDirectory();
+        SampleMedia.EnsureMade();
+        const string Clip = "samples/media/sample.mp4";
+        Directory.CreateDirectory(Path.Combine(work.Path, "samples/media"));
+        File.Copy(Path.Combine(RunnerProcess.RepositoryRoot, Clip), Path.Combine(work.Path, Clip));
+        var metricsPath = Path.Combine(work.Path, "metrics.json");
+        var pipeline = Path.Combine(RunnerProcess.PipelinesDirectory, "file-analysis.json");
+        using var process = Process.Start(RunnerProcess.StartInfo(work.Path, "run", pipeline, "--plain",
+            "--set", "source.loop=true", "--set", "source.realtime=true", "--metrics-out", metricsPath))!;
+        var records = Path.Combine(work.Path, "out/file-analysis/motion.jsonl");
+
+        // Past the first pass (90 frames at 30 fps), so the recording spans a loop, then interrupt.
+        using var started = new CancellationTokenSource(RunnerProcess.Timeout);
+        while (!File.Exists(records) || File.ReadAllLines(records).Length < 100)
+        {
+            await Task.Delay(100, started.Token);
+        }
+
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(started.Token);
+        }
+
+        var outcome = await RunnerProcess.WaitAsync(process);
+
+        Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
+        var metrics = JsonNode.Parse(File.ReadAllText(metricsPath))!;
+        Assert.Equal("stopped", (string?)metrics["outcome"]);
+        var sent = metrics["blocks"]!.AsArray().Single(b => (string?)b!["name"] == "source")!["itemsOut"]!.GetValue<long>();
+        Assert.True(sent > 90, "the source looped");
+        Assert.Equal(sent, File.ReadAllLines(records).Length);
+        var copy = Path.Combine(work.Path, "out/file-analysis/copy.mkv");
+        Assert.True(File.Exists(copy), "the recording was not finalised");
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(copy)!, "*.partial*"));
+        var pool = new Odyssey.Media.EncodedPacketPool();
+        using var reader = new Odyssey.Media.Containers.MediaFileReader(copy, pool);
+        var packets = 0L;
+        var last = TimeSpan.MinValue;
+        while (reader.TryRead(out var packet))
+        {
+            Assert.True(packet.Pts > last, $"packet {packets} goes back in time across the loop");
+            last = packet.Pts;
+            packet.Release();
+            packets++;
+        }
+
+        Assert.Equal(sent, packets);
+    }
+
+    [Fact]
     public async Task Graph_MainJob_PrintsMermaidAndDotWithEveryBlock()
     {
         using var work = new TempDirectory();

@@ -19,15 +19,20 @@ internal static class FFmpegLibraries
     /// <inheritdoc cref="AvCodec"/>
     public const string SwScale = "swscale";
 
+    /// <inheritdoc cref="AvCodec"/>
+    public const string AvFormat = "avformat";
+
     // FFmpeg 5.1, the Debian 12 release our struct offsets were measured against (INTEROP-NOTES.md).
     internal static readonly LibrarySpec AvCodecSpec = new("libavcodec.so.59", "avcodec_version", 59, "libavcodec59");
     internal static readonly LibrarySpec AvUtilSpec = new("libavutil.so.57", "avutil_version", 57, "libavutil57");
     internal static readonly LibrarySpec SwScaleSpec = new("libswscale.so.6", "swscale_version", 6, "libswscale6");
+    internal static readonly LibrarySpec AvFormatSpec = new("libavformat.so.59", "avformat_version", 59, "libavformat59");
 
     private static readonly Lock Gate = new();
     private static nint _avCodec;
     private static nint _avUtil;
     private static nint _swScale;
+    private static nint _avFormat;
     private static FFmpegVersions? _versions;
     private static FFmpegUnavailableException? _failure;
 
@@ -52,11 +57,13 @@ internal static class FFmpegLibraries
                 var avUtil = Probe(AvUtilSpec, out var avUtilVersion);
                 var avCodec = Probe(AvCodecSpec, out var avCodecVersion);
                 var swScale = Probe(SwScaleSpec, out var swScaleVersion);
+                var avFormat = Probe(AvFormatSpec, out var avFormatVersion);
                 _avUtil = avUtil;
                 _avCodec = avCodec;
                 _swScale = swScale;
+                _avFormat = avFormat;
                 NativeLibrary.SetDllImportResolver(typeof(FFmpegLibraries).Assembly, Resolve);
-                _versions = new FFmpegVersions(avCodecVersion, avUtilVersion, swScaleVersion);
+                _versions = new FFmpegVersions(avCodecVersion, avUtilVersion, swScaleVersion) { AvFormat = avFormatVersion };
                 return _versions;
             }
             catch (FFmpegUnavailableException exception)
@@ -99,6 +106,7 @@ internal static class FFmpegLibraries
         AvCodec => _avCodec,
         AvUtil => _avUtil,
         SwScale => _swScale,
+        AvFormat => _avFormat,
         _ => 0,
     };
 

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Org.BouncyCastle.Tls;
+
+namespace Odyssey.WebRtc.Dtls;
+
+/// <summary>
+/// Turns the event-driven <see cref="IDatagramTransport"/> into the blocking, pull-style
+/// <see cref="DatagramTransport"/> BouncyCastle's DTLS engine reads from: DTLS datagrams are copied
+/// into a bounded queue on the network thread and taken off it by the engine's thread.
+/// </summary>
+internal sealed class DatagramAdapter : DatagramTransport
+{
+    private readonly IDatagramTransport _transport;
+    private readonly BlockingCollection<byte[]> _queue;
+    private readonly CancellationTokenSource _closed = new();
+    private long _dropped;
+
+    internal DatagramAdapter(IDatagramTransport transport, int capacity)
+    {
+        _transport = transport;
+        _queue = new BlockingCollection<byte[]>(new ConcurrentQueue<byte[]>(), capacity);
+    }
+
+    /// <summary>Datagrams dropped because the engine fell behind (queue full).</summary>
+    internal long Dropped => Interlocked.Read(ref _dropped);
+
+    internal bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>Queues one DTLS datagram; never blocks the network thread.</summary>
+    internal void Enqueue(ReadOnlySpan<byte> datagram)
+    {
+        // DTLS is handshake traffic and, later, SCTP: low rate next to SRTP, so one copy per record is fine.
+        if (_closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_queue.TryAdd(datagram.ToArray()))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released while this datagram was in flight on the network thread: it is simply late.
+        }
+    }
+
+    public int GetReceiveLimit() => _transport.MaxDatagramSize;
+
+    public int GetSendLimit() => _transport.MaxDatagramSize;
+
+    public int Receive(byte[] buf, int off, int len, int waitMillis) => Receive(buf.AsSpan(off, len), waitMillis);
+
+    public int Receive(Span<byte> buffer, int waitMillis)
+    {
+        byte[]? datagram;
+        try
+        {
+            if (!_queue.TryTake(out datagram, Math.Max(0, waitMillis), _closed.Token))
+            {
+                return -1;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Tells the engine the transport is gone, so a pending handshake or read ends now.
+            throw new IOException("The DTLS datagram transport was closed.");
+        }
+
+        int length = Math.Min(datagram.Length, buffer.Length);
+        datagram.AsSpan(0, length).CopyTo(buffer);
+        return length;
+    }
+
+    public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
+
+    public void Send(ReadOnlySpan<byte> buffer)
+    {
+        if (_closed.IsCancellationRequested)
+        {
+            throw new IOException("The DTLS datagram transport was closed.");
+        }
+
+        _transport.Send(buffer);
+    }
+
+    /// <summary>Closes for the engine; BouncyCastle calls this from DtlsTransport.Close after close_notify.</summary>
+    public void Close()
+    {
+        if (!_closed.IsCancellationRequested)
+        {
+            _closed.Cancel();
+        }
+    }
+
+    /// <summary>Frees the queue once the engine's thread has stopped.</summary>
+    internal void Release()
+    {
+        Close();
+        _queue.Dispose();
+        _closed.Dispose();
+    }
+}
