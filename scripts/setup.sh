@@ -14,6 +14,17 @@ set -euo pipefail
 #   interop tests run in (tests/Odyssey.WebRtc.Tests/Peer/NetworkNamespace.cs); minimal images lack it.
 packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2)
 
+# `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
+# (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.
+# gstreamer1.0-tools: gst-launch-1.0; -libav: avdec_h264; -plugins-good: qtdemux, matroskademux, vp8dec
+# (it depends on -plugins-base, home of videoconvert); -plugins-bad: h264parse.
+if [ "${1:-}" = "bench" ]; then
+  packages+=(gstreamer1.0-tools gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+elif [ $# -gt 0 ]; then
+  echo "setup.sh: unknown argument '$1' (expected nothing, or 'bench' for the benchmark's GStreamer tools)" >&2
+  exit 2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,6 +23,13 @@ internal static partial class YuvToRgb
     private const short ChromaCentre = unchecked((short)0x8000);
 
     /// <summary>Converts whole 32-pixel runs of both rows with AVX2; returns where it stopped.</summary>
+    /// <remarks>
+    /// Optimised at its first call rather than tiered: unoptimised (tier-0) code neither inlines the
+    /// vector helpers nor keeps vectors in registers, and runs many times slower, while a 720p frame calls
+    /// this 360 times, so a fresh process (e.g. `odyssey-pipeline run` on a file) spent its first frames
+    /// in slow code before tier-up. Seen as tier-0 samples of this kernel in benchmarks/side-by-side.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ConvertAvx2(in RowPair rows, int width, bool interleaved, bool blueFirst, YuvCoefficients coefficients)
     {
         ref var luma0 = ref MemoryMarshal.GetReference(rows.Luma0);

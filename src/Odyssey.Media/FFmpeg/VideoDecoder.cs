@@ -270,20 +270,38 @@ public sealed class VideoDecoder : IDisposable
         var output = _pool.Rent(width, height, format);
         output.Pts = FramePts();
 
-        // Row by row: FFmpeg's linesize and the pool's stride differ, so planes cannot be copied whole.
         for (var plane = 0; plane < output.PlaneCount; plane++)
         {
             var source = (byte*)Layouts.ReadPointer(_frame, Layouts.FrameData + (plane * sizeof(nint)));
             var linesize = Layouts.ReadInt32(_frame, Layouts.FrameLinesize + (plane * sizeof(int)));
-            var rowBytes = PixelFormats.RowBytes(format, plane, width);
-            var rows = PixelFormats.PlaneHeight(format, plane, height);
-            for (var row = 0; row < rows; row++)
-            {
-                new ReadOnlySpan<byte>(source + ((long)row * linesize), rowBytes).CopyTo(output.GetRow(plane, row));
-            }
+            CopyPlane(source, linesize, output, plane, PixelFormats.RowBytes(format, plane, width), PixelFormats.PlaneHeight(format, plane, height));
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// Copies one plane into the pooled frame. When FFmpeg's linesize equals the pool's stride (the usual
+    /// case: both align rows, and common widths are multiples of 64) the plane is one block, copied in a
+    /// single call; per-row calls cost ~1,400 span set-ups and bounds checks per 720p frame, a visible
+    /// share of the decoder thread's time beside the codec. Otherwise row by row.
+    /// </summary>
+    private static unsafe void CopyPlane(byte* source, int linesize, VideoFrame output, int plane, int rowBytes, int rows)
+    {
+        var destination = output.GetPlane(plane);
+        var stride = output.GetStride(plane);
+        if (linesize == stride)
+        {
+            // The last row stops at its pixels: FFmpeg's buffer need not hold padding after it.
+            var bytes = ((long)(rows - 1) * stride) + rowBytes;
+            new ReadOnlySpan<byte>(source, checked((int)bytes)).CopyTo(destination);
+            return;
+        }
+
+        for (var row = 0; row < rows; row++)
+        {
+            new ReadOnlySpan<byte>(source + ((long)row * linesize), rowBytes).CopyTo(destination.Slice(row * stride, rowBytes));
+        }
     }
 
     private TimeSpan FramePts()
