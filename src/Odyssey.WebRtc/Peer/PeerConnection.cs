@@ -756,7 +756,7 @@ public sealed class PeerConnection : IAsyncDisposable
     {
         SdpSetupRole.Active => DtlsRole.Client,
         SdpSetupRole.Passive => DtlsRole.Server,
-        // RFC 4145 §4.1: an answer without a=setup is active... in practice every WebRTC answer has one.
+        // Our actpass: the answer chose; RFC 4145 §4.1 reads a missing a=setup as active, which makes us the server.
         _ => remote == SdpSetupRole.Passive ? DtlsRole.Client : DtlsRole.Server,
     };
 
