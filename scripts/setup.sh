@@ -10,7 +10,9 @@ set -euo pipefail
 #   (aiortc's RTCDtlsTransport, the openssl s_server/s_client CLI), SRTP (libsrtp) and the VP8/H.264
 #   packetizers (tests/Odyssey.WebRtc.Tests/Payloads/aiortc_payloads.py).
 # chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium)
+# iproute2: `ip link set lo up` inside the fresh network namespace (`unshare -n`) the PeerConnection
+#   interop tests run in (tests/Odyssey.WebRtc.Tests/Peer/NetworkNamespace.cs); minimal images lack it.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.

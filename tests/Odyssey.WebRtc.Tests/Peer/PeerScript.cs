@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Odyssey.Tests;
+using Odyssey.WebRtc.Tests.Dtls;
+
+namespace Odyssey.WebRtc.Tests.Peer;
+
+/// <summary>aiortc_video_peer.py run by Debian's Python: JSON lines in, JSON lines out.</summary>
+internal sealed class PeerScript : IDisposable
+{
+    private readonly ToolProcess _process;
+
+    public PeerScript(params string[] arguments)
+    {
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Odyssey.WebRtc.Tests", "Peer", "aiortc_video_peer.py");
+        _process = new ToolProcess("/usr/bin/python3", [script, .. arguments]);
+    }
+
+    public string Transcript => _process.Transcript;
+
+    public async Task<JsonNode> WaitForAsync(string key, TimeSpan timeout)
+    {
+        var line = await _process.WaitForLineAsync(l => TryParse(l)?[key] is not null, timeout);
+        return JsonNode.Parse(line)!;
+    }
+
+    private static JsonNode? TryParse(string line)
+    {
+        if (!line.StartsWith('{'))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(line);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The first JSON line carrying <paramref name="key"/> printed so far, without waiting.</summary>
+    public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JsonNode? node)
+    {
+        node = null;
+        foreach (var line in Transcript.Split('\n'))
+        {
+            if (TryParse(line) is { } parsed && parsed[key] is not null)
+            {
+                node = parsed;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public async Task SendAsync(object message)
+    {
+        await _process.Input.WriteLineAsync(JsonSerializer.Serialize(message));
+        await _process.Input.FlushAsync();
+    }
+
+    public void Dispose() => _process.Dispose();
+}
