@@ -87,7 +87,14 @@ public sealed class Clips : IDisposable
     /// <summary>Packs a frame's pixels (strides dropped) the way rawvideo yuv420p stores them.</summary>
     public static byte[] Pack(VideoFrame frame)
     {
-        var packed = new byte[PixelFormats.RowBytes(frame.Format, 0, frame.Width) * frame.Height * 3 / 2];
+        // Summed per plane: with an odd width or height (a mutated SPS can say so) chroma rounds up.
+        var size = 0;
+        for (var plane = 0; plane < frame.PlaneCount; plane++)
+        {
+            size += PixelFormats.RowBytes(frame.Format, plane, frame.Width) * PixelFormats.PlaneHeight(frame.Format, plane, frame.Height);
+        }
+
+        var packed = new byte[size];
         var offset = 0;
         for (var plane = 0; plane < frame.PlaneCount; plane++)
         {
