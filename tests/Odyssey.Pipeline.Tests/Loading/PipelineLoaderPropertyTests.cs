@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CsCheck;
+using Odyssey.Tests;
 
 namespace Odyssey.Pipeline.Tests.Loading;
 
@@ -52,9 +53,9 @@ public sealed class PipelineLoaderPropertyTests
     public async Task Load_SeedWithCharacterEdits_OnlyEverReportsErrors()
     {
         // Each edit: 0 delete, 1 duplicate, 2 insert, 3 replace the character at a position.
-        var edits = Gen.Select(Gen.Int[0, 3], Gen.Int[0, Seed.Length - 1], JsonishChar).Array[1, 8];
+        var edits = Gen.Select(Gen.Int[0, TextMutation.KindCount - 1], Gen.Int[0, Seed.Length - 1], JsonishChar).Array[1, 8];
 
-        await Run(() => edits.Sample(e => AssertLoads(Edit(Seed, e), []), iter: Iterations, threads: 1));
+        await Run(() => edits.Sample(e => AssertLoads(TextMutation.Apply(Seed, e), []), iter: Iterations, threads: 1));
     }
 
     [Fact]
@@ -105,38 +106,6 @@ public sealed class PipelineLoaderPropertyTests
             Assert.False(string.IsNullOrWhiteSpace(error.Message));
             Assert.True(error.Path.StartsWith('$') || error.Path.StartsWith("--set[", StringComparison.Ordinal), error.Path);
         }
-    }
-
-    private static string Edit(string text, (int Kind, int Position, char Char)[] edits)
-    {
-        var builder = new System.Text.StringBuilder(text);
-        foreach (var (kind, position, c) in edits)
-        {
-            if (builder.Length == 0)
-            {
-                builder.Append(c);
-                continue;
-            }
-
-            var at = position % builder.Length;
-            switch (kind)
-            {
-                case 0:
-                    builder.Remove(at, 1);
-                    break;
-                case 1:
-                    builder.Insert(at, builder[at]);
-                    break;
-                case 2:
-                    builder.Insert(at, c);
-                    break;
-                default:
-                    builder[at] = c;
-                    break;
-            }
-        }
-
-        return builder.ToString();
     }
 
     private static Gen<Func<JsonNode?>> RandomValue()

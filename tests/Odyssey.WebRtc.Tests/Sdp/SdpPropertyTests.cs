@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Odyssey.Tests;
 using Odyssey.WebRtc.Sdp;
 
 namespace Odyssey.WebRtc.Tests.Sdp;
@@ -41,10 +42,10 @@ public sealed class SdpPropertyTests
     public async Task Parse_SampleWithCharacterEdits_ParsesOrThrowsSdpParseException()
     {
         // Each edit: 0 delete, 1 duplicate, 2 insert, 3 replace the character at a position.
-        var edits = Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], SdpChar).Array[1, 8];
+        var edits = Gen.Select(Gen.Int[0, TextMutation.KindCount - 1], Gen.Int[0, int.MaxValue], SdpChar).Array[1, 8];
 
         await Run(() => Gen.Select(Gen.Int[0, Samples.Length - 1], edits).Sample(
-            (sample, e) => CheckText(EditCharacters(Samples[sample], e)), iter: Iterations, threads: 1));
+            (sample, e) => CheckText(TextMutation.Apply(Samples[sample], e)), iter: Iterations, threads: 1));
     }
 
     [Fact]
@@ -130,38 +131,6 @@ public sealed class SdpPropertyTests
         var answer = SdpNegotiator.CreateAnswer(parsed, AnswerOptions);
         Assert.Equal(parsed.Media.Count, answer.Media.Count);
         SdpModelAssert.Equal(answer, SessionDescription.Parse(answer.ToString()));
-    }
-
-    private static string EditCharacters(string text, (int Kind, int Position, char Char)[] edits)
-    {
-        var builder = new StringBuilder(text);
-        foreach (var (kind, position, c) in edits)
-        {
-            if (builder.Length == 0)
-            {
-                builder.Append(c);
-                continue;
-            }
-
-            var at = position % builder.Length;
-            switch (kind)
-            {
-                case 0:
-                    builder.Remove(at, 1);
-                    break;
-                case 1:
-                    builder.Insert(at, builder[at]);
-                    break;
-                case 2:
-                    builder.Insert(at, c);
-                    break;
-                default:
-                    builder[at] = c;
-                    break;
-            }
-        }
-
-        return builder.ToString();
     }
 
     private static string EditLines(string text, (int Kind, int A, int B, string Line)[] edits)
