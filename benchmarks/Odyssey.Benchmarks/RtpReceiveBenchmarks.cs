@@ -50,10 +50,10 @@ public class RtpReceiveBenchmarks
             _pool);
 
         // The stream starts with a keyframe, as a receiver needs; the measured frames follow it.
-        var keyframe = Packetize(MakeFrame(40_000, keyframe: true));
+        var keyframe = RtpFrames.Packetize(Codec, RtpFrames.Make(Codec, 40_000, keyframe: true), PayloadType, Ssrc);
         Receive(keyframe.Packets, keyframe.Lengths);
 
-        var measured = Packetize(MakeFrame(FrameBytes, keyframe: FrameBytes >= 20_000));
+        var measured = RtpFrames.Packetize(Codec, RtpFrames.Make(Codec, FrameBytes, keyframe: FrameBytes >= 20_000), PayloadType, Ssrc);
         _packets = measured.Packets;
         _lengths = measured.Lengths;
         Console.WriteLine($"// {Codec} {FrameBytes} bytes: {_packets.Length} packets per frame");
@@ -86,74 +86,5 @@ public class RtpReceiveBenchmarks
         }
 
         return frames;
-    }
-
-    private (byte[][] Packets, int[] Lengths) Packetize(byte[] frame)
-    {
-        var packetizer = RtpPacketizer.Create(Codec);
-        var packets = new List<byte[]>();
-        var lengths = new List<int>();
-        packetizer.Begin(frame);
-        while (true)
-        {
-            var buffer = new byte[1500];
-            var writer = new RtpPacketWriter(buffer, PayloadType, 0, 0, Ssrc, marker: false);
-            writer.AddExtension(1, "0"u8);
-            if (!packetizer.TryWriteNext(frame, writer.Payload, out var written, out var marker))
-            {
-                break;
-            }
-
-            lengths.Add(writer.Complete(written));
-            if (marker)
-            {
-                buffer[1] |= 0x80;
-            }
-
-            packets.Add(buffer);
-        }
-
-        return ([.. packets], [.. lengths]);
-    }
-
-    private byte[] MakeFrame(int size, bool keyframe)
-    {
-        var random = new Random(size);
-        var frame = new byte[size];
-        random.NextBytes(frame);
-        if (Codec == VideoCodec.Vp8)
-        {
-            frame[0] = (byte)((frame[0] & 0xFE) | (keyframe ? 0 : 1));
-            return frame;
-        }
-
-        // Annex-B: [SPS][PPS] before an IDR slice, or one non-IDR slice; no start codes inside the data.
-        for (var i = 0; i < frame.Length; i++)
-        {
-            if (frame[i] == 0)
-            {
-                frame[i] = 0x5A;
-            }
-        }
-
-        var at = 0;
-        if (keyframe)
-        {
-            at = WriteNal(frame, at, 0x67, 20);
-            at = WriteNal(frame, at, 0x68, 6);
-        }
-
-        WriteNal(frame, at, keyframe ? (byte)0x65 : (byte)0x41, size - at - 4);
-        return frame;
-    }
-
-    private static int WriteNal(byte[] frame, int at, byte header, int length)
-    {
-        frame[at] = 0;
-        frame[at + 1] = 0;
-        frame[at + 2] = 0;
-        frame[at + 3] = 1;
-        frame[at + 4] = header;
-        return at + 4 + length;
     }
 }
