@@ -196,15 +196,10 @@ public sealed class MediaFileReader : IDisposable
     }
 
     /// <inheritdoc />
-    public unsafe void Dispose()
+    public void Dispose()
     {
         CloseInput();
-        if (_packet != 0)
-        {
-            var packet = _packet;
-            AvCodec.PacketFree(&packet);
-            _packet = 0;
-        }
+        AvCodec.PacketFree(ref _packet);
     }
 
     private unsafe void Open()

@@ -381,12 +381,7 @@ public sealed class MediaFileWriter : IDisposable
             _stream = 0;
         }
 
-        if (_packet != 0)
-        {
-            var packet = _packet;
-            AvCodec.PacketFree(&packet);
-            _packet = 0;
-        }
+        AvCodec.PacketFree(ref _packet);
     }
 
     private long StreamTime(TimeSpan time)

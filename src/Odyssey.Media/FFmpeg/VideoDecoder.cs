@@ -208,21 +208,10 @@ public sealed class VideoDecoder : IDisposable
     }
 
     /// <inheritdoc />
-    public unsafe void Dispose()
+    public void Dispose()
     {
-        if (_frame != 0)
-        {
-            var frame = _frame;
-            AvUtil.FrameFree(&frame);
-            _frame = 0;
-        }
-
-        if (_packet != 0)
-        {
-            var packet = _packet;
-            AvCodec.PacketFree(&packet);
-            _packet = 0;
-        }
+        AvUtil.FrameFree(ref _frame);
+        AvCodec.PacketFree(ref _packet);
 
         if (_scaler != 0)
         {
@@ -230,12 +219,7 @@ public sealed class VideoDecoder : IDisposable
             _scaler = 0;
         }
 
-        if (_context != 0)
-        {
-            var context = _context;
-            AvCodec.FreeContext(&context);
-            _context = 0;
-        }
+        AvCodec.FreeContext(ref _context);
     }
 
     private void MarkCorrupt()

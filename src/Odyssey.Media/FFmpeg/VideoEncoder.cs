@@ -251,30 +251,13 @@ public sealed class VideoEncoder : IDisposable
     }
 
     /// <inheritdoc />
-    public unsafe void Dispose()
+    public void Dispose()
     {
         _scratch?.Release();
         _scratch = null;
-        if (_frame != 0)
-        {
-            var frame = _frame;
-            AvUtil.FrameFree(&frame);
-            _frame = 0;
-        }
-
-        if (_packet != 0)
-        {
-            var packet = _packet;
-            AvCodec.PacketFree(&packet);
-            _packet = 0;
-        }
-
-        if (_context != 0)
-        {
-            var context = _context;
-            AvCodec.FreeContext(&context);
-            _context = 0;
-        }
+        AvUtil.FrameFree(ref _frame);
+        AvCodec.PacketFree(ref _packet);
+        AvCodec.FreeContext(ref _context);
     }
 
     /// <summary>FFmpeg's encoder name for each codec we encode.</summary>

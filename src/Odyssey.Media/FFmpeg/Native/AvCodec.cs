@@ -35,6 +35,33 @@ internal static unsafe partial class AvCodec
     [LibraryImport(FFmpegLibraries.AvCodec, EntryPoint = "av_packet_free")]
     public static partial void PacketFree(nint* packet);
 
+    /// <summary>
+    /// Frees a codec context and zeroes the owner's handle (FFmpeg nulls it through the pointer); nothing
+    /// when it is already zero, so a Dispose that runs twice or after a failed open is safe.
+    /// </summary>
+    public static void FreeContext(ref nint context)
+    {
+        if (context != 0)
+        {
+            fixed (nint* handle = &context)
+            {
+                FreeContext(handle);
+            }
+        }
+    }
+
+    /// <summary>Frees a packet and zeroes the owner's handle; see <see cref="FreeContext(ref nint)"/>.</summary>
+    public static void PacketFree(ref nint packet)
+    {
+        if (packet != 0)
+        {
+            fixed (nint* handle = &packet)
+            {
+                PacketFree(handle);
+            }
+        }
+    }
+
     [LibraryImport(FFmpegLibraries.AvCodec, EntryPoint = "av_parser_init")]
     public static partial nint ParserInit(int codecId);
 

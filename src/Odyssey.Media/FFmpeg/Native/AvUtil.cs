@@ -26,6 +26,18 @@ internal static unsafe partial class AvUtil
     [LibraryImport(FFmpegLibraries.AvUtil, EntryPoint = "av_frame_free")]
     public static partial void FrameFree(nint* frame);
 
+    /// <summary>Frees a frame and zeroes the owner's handle; nothing when it is already zero (Dispose may run twice).</summary>
+    public static void FrameFree(ref nint frame)
+    {
+        if (frame != 0)
+        {
+            fixed (nint* handle = &frame)
+            {
+                FrameFree(handle);
+            }
+        }
+    }
+
     [LibraryImport(FFmpegLibraries.AvUtil, EntryPoint = "av_frame_unref")]
     public static partial void FrameUnref(nint frame);
 
