@@ -14,9 +14,13 @@ public static class Crc32c
     private static readonly uint[] Table = BuildTable();
 
     /// <summary>The CRC32c of <paramref name="data"/> (initial value and final XOR all ones).</summary>
-    public static uint Compute(ReadOnlySpan<byte> data) => ~Update(0xFFFFFFFF, data);
+    public static uint Compute(ReadOnlySpan<byte> data) => ~Append(Seed, data);
 
-    private static uint Update(uint crc, ReadOnlySpan<byte> data)
+    /// <summary>The running value to start <see cref="Append"/> with; XOR the final value with it too.</summary>
+    internal const uint Seed = 0xFFFFFFFF;
+
+    /// <summary>Continues a running CRC (not yet finally inverted) over more bytes.</summary>
+    internal static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
         var table = Table.AsSpan();
         while (data.Length >= 8)

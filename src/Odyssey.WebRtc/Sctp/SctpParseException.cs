@@ -33,6 +33,14 @@ public sealed class SctpParseException : Exception
         Offset = offset;
     }
 
+    /// <summary>Creates the exception for <paramref name="error"/> at <paramref name="offset"/> with its cause.</summary>
+    public SctpParseException(SctpError error, int offset, string message, Exception innerException)
+        : base($"{message} (byte offset {offset}, {error})", innerException)
+    {
+        Error = error;
+        Offset = offset;
+    }
+
     /// <summary>Creates an exception without detail; prefer the constructor that names the place.</summary>
     public SctpParseException()
         : this(SctpError.BadLength, 0, "invalid SCTP data")
