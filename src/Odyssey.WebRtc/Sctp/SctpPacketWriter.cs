@@ -33,14 +33,14 @@ public ref struct SctpPacketWriter
     public readonly int Length => _length;
 
     /// <summary>Appends a chunk with an opaque value: COOKIE-ECHO, COOKIE-ACK, SHUTDOWN-ACK, ABORT, ERROR, unknown types.</summary>
-    public void WriteChunk(byte type, byte flags, ReadOnlySpan<byte> value)
+    public void WriteChunk(byte type, byte flags, scoped ReadOnlySpan<byte> value)
     {
         value.CopyTo(BeginChunk(type, flags, value.Length, "chunk"));
         EndChunk(value.Length);
     }
 
     /// <summary>Appends a DATA chunk.</summary>
-    public void WriteData(byte flags, uint tsn, ushort streamId, ushort streamSequence, uint ppid, ReadOnlySpan<byte> userData)
+    public void WriteData(byte flags, uint tsn, ushort streamId, ushort streamSequence, uint ppid, scoped ReadOnlySpan<byte> userData)
     {
         var size = SctpDataChunk.FixedSize + userData.Length;
         var value = BeginChunk(SctpChunkType.Data, flags, size, "DATA");
@@ -57,7 +57,7 @@ public ref struct SctpPacketWriter
     /// an empty <paramref name="stateCookie"/> or <paramref name="supportedExtensions"/> is left out.
     /// </summary>
     public void WriteInit(bool ack, uint initiateTag, uint advertisedWindow, ushort outboundStreams, ushort inboundStreams, uint initialTsn,
-        ReadOnlySpan<byte> stateCookie, bool forwardTsnSupported, ReadOnlySpan<byte> supportedExtensions)
+        scoped ReadOnlySpan<byte> stateCookie, bool forwardTsnSupported, scoped ReadOnlySpan<byte> supportedExtensions)
     {
         var size = SctpInitChunk.FixedSize
             + ParameterSize(stateCookie.Length, !stateCookie.IsEmpty)
@@ -89,7 +89,7 @@ public ref struct SctpPacketWriter
     }
 
     /// <summary>Appends a SACK.</summary>
-    public void WriteSack(uint cumulativeTsnAck, uint advertisedWindow, ReadOnlySpan<SctpGapBlock> gapBlocks, ReadOnlySpan<uint> duplicates)
+    public void WriteSack(uint cumulativeTsnAck, uint advertisedWindow, scoped ReadOnlySpan<SctpGapBlock> gapBlocks, scoped ReadOnlySpan<uint> duplicates)
     {
         if (gapBlocks.Length > ushort.MaxValue || duplicates.Length > ushort.MaxValue)
         {
@@ -120,7 +120,7 @@ public ref struct SctpPacketWriter
     }
 
     /// <summary>Appends a HEARTBEAT (or HEARTBEAT-ACK when <paramref name="ack"/>) carrying <paramref name="info"/>.</summary>
-    public void WriteHeartbeat(bool ack, ReadOnlySpan<byte> info)
+    public void WriteHeartbeat(bool ack, scoped ReadOnlySpan<byte> info)
     {
         var size = ParameterSize(info.Length, true);
         var value = BeginChunk(ack ? SctpChunkType.HeartbeatAck : SctpChunkType.Heartbeat, 0, size, "HEARTBEAT");
@@ -137,7 +137,7 @@ public ref struct SctpPacketWriter
     }
 
     /// <summary>Appends a FORWARD-TSN.</summary>
-    public void WriteForwardTsn(uint newCumulativeTsn, ReadOnlySpan<SctpForwardTsnStream> streams)
+    public void WriteForwardTsn(uint newCumulativeTsn, scoped ReadOnlySpan<SctpForwardTsnStream> streams)
     {
         var size = SctpForwardTsnChunk.FixedSize + (4 * streams.Length);
         var value = BeginChunk(SctpChunkType.ForwardTsn, 0, size, "FORWARD-TSN");
@@ -154,7 +154,7 @@ public ref struct SctpPacketWriter
     }
 
     /// <summary>Appends a RE-CONFIG chunk with one outgoing SSN reset request (RFC 6525 §4.1); no streams means all.</summary>
-    public void WriteOutgoingSsnResetRequest(uint requestSequence, uint responseSequence, uint senderLastTsn, ReadOnlySpan<ushort> streams)
+    public void WriteOutgoingSsnResetRequest(uint requestSequence, uint responseSequence, uint senderLastTsn, scoped ReadOnlySpan<ushort> streams)
     {
         var parameterLength = ParameterHeaderSize + 12 + (2 * streams.Length);
         var size = ParameterSize(parameterLength - ParameterHeaderSize, true);
@@ -168,7 +168,7 @@ public ref struct SctpPacketWriter
     }
 
     /// <summary>Appends a RE-CONFIG chunk with one incoming SSN reset request (RFC 6525 §4.2); no streams means all.</summary>
-    public void WriteIncomingSsnResetRequest(uint requestSequence, ReadOnlySpan<ushort> streams)
+    public void WriteIncomingSsnResetRequest(uint requestSequence, scoped ReadOnlySpan<ushort> streams)
     {
         var parameterLength = ParameterHeaderSize + 4 + (2 * streams.Length);
         var size = ParameterSize(parameterLength - ParameterHeaderSize, true);
