@@ -63,6 +63,10 @@ public ref struct SctpPacketWriter
             + ParameterSize(stateCookie.Length, !stateCookie.IsEmpty)
             + ParameterSize(0, forwardTsnSupported)
             + ParameterSize(supportedExtensions.Length, !supportedExtensions.IsEmpty);
+
+        // The chunk length counts inner parameters' padding but not the last one's (RFC 9260 §3.2).
+        var lastValue = !supportedExtensions.IsEmpty ? supportedExtensions.Length : forwardTsnSupported ? 0 : stateCookie.Length;
+        size -= SctpPacket.Pad4(ParameterHeaderSize + lastValue) - (ParameterHeaderSize + lastValue);
         var value = BeginChunk(ack ? SctpChunkType.InitAck : SctpChunkType.Init, 0, size, ack ? "INIT-ACK" : "INIT");
         BinaryPrimitives.WriteUInt32BigEndian(value, initiateTag);
         BinaryPrimitives.WriteUInt32BigEndian(value[4..], advertisedWindow);
@@ -122,7 +126,7 @@ public ref struct SctpPacketWriter
     /// <summary>Appends a HEARTBEAT (or HEARTBEAT-ACK when <paramref name="ack"/>) carrying <paramref name="info"/>.</summary>
     public void WriteHeartbeat(bool ack, scoped ReadOnlySpan<byte> info)
     {
-        var size = ParameterSize(info.Length, true);
+        var size = ParameterHeaderSize + info.Length;
         var value = BeginChunk(ack ? SctpChunkType.HeartbeatAck : SctpChunkType.Heartbeat, 0, size, "HEARTBEAT");
         PutParameter(value, SctpParameterType.HeartbeatInfo, info);
         EndChunk(size);
@@ -157,7 +161,7 @@ public ref struct SctpPacketWriter
     public void WriteOutgoingSsnResetRequest(uint requestSequence, uint responseSequence, uint senderLastTsn, scoped ReadOnlySpan<ushort> streams)
     {
         var parameterLength = ParameterHeaderSize + 12 + (2 * streams.Length);
-        var size = ParameterSize(parameterLength - ParameterHeaderSize, true);
+        var size = parameterLength;
         var value = BeginChunk(SctpChunkType.ReConfig, 0, size, "RE-CONFIG");
         PutParameterHeader(value, SctpParameterType.OutgoingSsnResetRequest, parameterLength);
         BinaryPrimitives.WriteUInt32BigEndian(value[4..], requestSequence);
@@ -171,7 +175,7 @@ public ref struct SctpPacketWriter
     public void WriteIncomingSsnResetRequest(uint requestSequence, scoped ReadOnlySpan<ushort> streams)
     {
         var parameterLength = ParameterHeaderSize + 4 + (2 * streams.Length);
-        var size = ParameterSize(parameterLength - ParameterHeaderSize, true);
+        var size = parameterLength;
         var value = BeginChunk(SctpChunkType.ReConfig, 0, size, "RE-CONFIG");
         PutParameterHeader(value, SctpParameterType.IncomingSsnResetRequest, parameterLength);
         BinaryPrimitives.WriteUInt32BigEndian(value[4..], requestSequence);
@@ -197,8 +201,7 @@ public ref struct SctpPacketWriter
         return _length;
     }
 
-    // Parameters inside a chunk are padded too, except that the chunk's own padding covers the last one;
-    // padding every one keeps the arithmetic simple and is what peers do.
+    // Bytes a parameter occupies inside its chunk, padding included (the chunk's length leaves out the last one's).
     private static int ParameterSize(int valueLength, bool present) => present ? SctpPacket.Pad4(ParameterHeaderSize + valueLength) : 0;
 
     private static void PutParameterHeader(Span<byte> destination, ushort type, int length)
