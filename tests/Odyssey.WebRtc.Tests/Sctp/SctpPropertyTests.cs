@@ -152,6 +152,61 @@ public sealed class SctpPropertyTests
         }, iter: Iterations, threads: 1));
     }
 
+    [Fact]
+    public async Task Writer_RandomInitForwardTsnAndReset_ReReadsEqual()
+    {
+        var init = Gen.Select(Gen.Bool, Gen.UInt, Gen.UShort, Gen.UInt, Gen.Byte.Array[0, 30], Gen.Bool, Gen.Byte.Array[0, 5]);
+        var streams = Gen.UShort.Array[0, 12];
+
+        await Run(() => Gen.Select(init, streams, Gen.UInt).Sample((fields, streamIds, number) =>
+        {
+            var (ack, tag, count, tsn, cookie, forward, extensions) = fields;
+            var forwardStreams = streamIds.Select(id => new SctpForwardTsnStream(id, (ushort)(id ^ 0x5555))).ToArray();
+            var buffer = new byte[512];
+            var writer = new SctpPacketWriter(buffer, 1, 2, number);
+            writer.WriteInit(ack, tag, number, count, (ushort)(count + 1), tsn, cookie, forward, extensions);
+            writer.WriteForwardTsn(number, forwardStreams);
+            writer.WriteOutgoingSsnResetRequest(number, tag, tsn, streamIds);
+            writer.WriteIncomingSsnResetRequest(tag, streamIds);
+            var chunks = SctpPacket.Parse(buffer.AsSpan(0, writer.Finish())).Chunks;
+
+            Assert.True(chunks.MoveNext());
+            var readInit = SctpInitChunk.Read(chunks.Current);
+            Assert.Equal((ack, tag, number, count, (ushort)(count + 1), tsn, forward), (readInit.IsAck, readInit.InitiateTag, readInit.AdvertisedWindow, readInit.OutboundStreams, readInit.InboundStreams, readInit.InitialTsn, readInit.ForwardTsnSupported));
+            Assert.Equal(cookie.Length > 0, readInit.TryGetStateCookie(out var readCookie));
+            Assert.Equal(cookie, readCookie.ToArray());
+            Assert.Equal(extensions.Length > 0, readInit.TryGetSupportedExtensions(out var readExtensions));
+            Assert.Equal(extensions, readExtensions.ToArray());
+
+            Assert.True(chunks.MoveNext());
+            var fwd = SctpForwardTsnChunk.Read(chunks.Current);
+            Assert.Equal(number, fwd.NewCumulativeTsn);
+            Assert.Equal(forwardStreams.Length, fwd.StreamCount);
+            for (var i = 0; i < forwardStreams.Length; i++)
+            {
+                Assert.Equal(forwardStreams[i], fwd.GetStream(i));
+            }
+
+            for (var outgoing = 1; outgoing >= 0; outgoing--)
+            {
+                Assert.True(chunks.MoveNext());
+                var parameters = SctpReConfig.ReadParameters(chunks.Current);
+                Assert.True(parameters.MoveNext());
+                var request = SctpSsnResetRequest.Read(parameters.Current);
+                Assert.False(parameters.MoveNext());
+                Assert.Equal(outgoing == 1, request.IsOutgoing);
+                Assert.Equal(outgoing == 1 ? number : tag, request.RequestSequence);
+                Assert.Equal(streamIds.Length, request.StreamCount);
+                for (var i = 0; i < streamIds.Length; i++)
+                {
+                    Assert.Equal(streamIds[i], request.GetStream(i));
+                }
+            }
+
+            Assert.False(chunks.MoveNext());
+        }, iter: Iterations, threads: 1));
+    }
+
     private static async Task Run(Action property) => await Task.Run(property).WaitAsync(HangGuard);
 
     // Reads every field of every chunk through its typed view; only the typed exception may escape.
