@@ -242,11 +242,14 @@ internal static class SdpParser
         var port = ParseInt(portText, 0, ushort.MaxValue, lineNumber, Field, "port");
         var media = new MediaDescription(tokens[0], port, tokens[2]) { PortCount = count };
         var rtp = media.IsRtp;
+        var payloadTypes = new HashSet<int>();
         for (var i = 3; i < tokens.Length; i++)
         {
-            if (rtp)
+            // A payload type listed twice would give one m-line two codecs with the same number, which
+            // no writer can express and no answer can be built from.
+            if (rtp && !payloadTypes.Add(ParseInt(tokens[i], 0, MaxPayloadType, lineNumber, Field, "payload type")))
             {
-                ParseInt(tokens[i], 0, MaxPayloadType, lineNumber, Field, "payload type");
+                throw new SdpParseException($"payload type {tokens[i]} is listed twice", lineNumber, Field);
             }
 
             media.Formats.Add(tokens[i]);

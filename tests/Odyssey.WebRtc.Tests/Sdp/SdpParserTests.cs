@@ -170,6 +170,7 @@ public sealed class SdpParserTests
     [InlineData("m=video 9/0 UDP/TLS/RTP/SAVPF 96", 5, "m=", "port count")]
     [InlineData("m=video 9 UDP/TLS/RTP/SAVPF 128", 5, "m=", "payload type")]
     [InlineData("m=video 9 UDP/TLS/RTP/SAVPF VP8", 5, "m=", "payload type")]
+    [InlineData("m=video 9 UDP/TLS/RTP/SAVPF 96 97 96", 5, "m=", "listed twice")]
     [InlineData("m=video 9", 5, "m=", "<media>")]
     [InlineData("m=video 9 UDP/TLS/RTP/SAVPF 96\na=rtpmap:200 VP8/90000", 6, "a=rtpmap", "payload type")]
     [InlineData("m=video 9 UDP/TLS/RTP/SAVPF 96\na=rtpmap:96 VP8", 6, "a=rtpmap", "<encoding name>")]
