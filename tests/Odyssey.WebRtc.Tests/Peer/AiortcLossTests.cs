@@ -50,7 +50,8 @@ public sealed class AiortcLossTests(ITestOutputHelper output)
                 await aiortc.SendAsync(new { answer });
                 await connection.WhenConnectedAsync().WaitAsync(timeout);
 
-                var seen = await DecodeUntilAsync(connection.RemoteVideo!, frames, timeout);
+                // Until index Count - 1 or later shows up: losses may cost a few frames before it.
+                var (seen, _) = await FrameStamp.DecodeUntilAsync(connection.RemoteVideo!, frames, s => s.Any(i => i >= Count - 1 + Tail), timeout);
                 var stats = connection.GetStats().Inbound!;
                 await aiortc.SendAsync(new { stop = true });
                 output.WriteLine($"relay dropped {relay.Dropped}, swapped {relay.Reordered}, forwarded {relay.Forwarded}; {stats}");
@@ -76,47 +77,5 @@ public sealed class AiortcLossTests(ITestOutputHelper output)
         {
             output.WriteLine("aiortc transcript:\n" + aiortc.Transcript);
         }
-    }
-
-    /// <summary>Decodes until index <see cref="Count"/> - 1 or later shows up (losses may cost a few frames before it).</summary>
-    private static async Task<HashSet<int>> DecodeUntilAsync(RemoteVideoTrack track, VideoFramePool frames, TimeSpan timeout)
-    {
-        var seen = new HashSet<int>();
-        using var decoder = new Odyssey.Media.FFmpeg.VideoDecoder(track.Codec, frames);
-        decoder.KeyframeRequested += (_, _) => track.RequestKeyframe();
-        using var cancel = new CancellationTokenSource(timeout);
-        while (!seen.Any(i => i >= Count - 1 + Tail))
-        {
-            EncodedPacket packet;
-            try
-            {
-                packet = await track.Frames.ReadAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                break; // asserted by the caller with what was seen
-            }
-
-            try
-            {
-                decoder.Send(packet);
-            }
-            finally
-            {
-                packet.Release();
-            }
-
-            while (decoder.TryReceive(out var frame))
-            {
-                if (FrameStamp.TryRead(frame, out var index))
-                {
-                    seen.Add(index);
-                }
-
-                frame.Release();
-            }
-        }
-
-        return seen;
     }
 }

@@ -79,39 +79,11 @@ public sealed class AiortcReceiveTests(ITestOutputHelper output)
     /// <summary>Decodes the track until stamps 0..<paramref name="count"/>-1 have all been read; fails with the missing ones on timeout.</summary>
     internal static async Task<HashSet<int>> DecodeIndicesAsync(RemoteVideoTrack track, VideoFramePool frames, int count, TimeSpan timeout, Func<string> describe)
     {
-        var seen = new HashSet<int>();
-        using var decoder = new Odyssey.Media.FFmpeg.VideoDecoder(track.Codec, frames);
-        decoder.KeyframeRequested += (_, _) => track.RequestKeyframe();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            while (!HasAll(seen, count))
-            {
-                var packet = await track.Frames.ReadAsync(cancel.Token);
-                try
-                {
-                    decoder.Send(packet);
-                }
-                finally
-                {
-                    packet.Release();
-                }
-
-                while (decoder.TryReceive(out var frame))
-                {
-                    if (FrameStamp.TryRead(frame, out var index))
-                    {
-                        seen.Add(index);
-                    }
-
-                    frame.Release();
-                }
-            }
-        }
-        catch (OperationCanceledException)
+        var (seen, corrupt) = await FrameStamp.DecodeUntilAsync(track, frames, s => HasAll(s, count), timeout);
+        if (!HasAll(seen, count))
         {
             var missing = Enumerable.Range(0, count).Where(i => !seen.Contains(i));
-            Assert.Fail($"indices never decoded within {timeout.TotalSeconds} s: {string.Join(',', missing)}; decoder corrupt {decoder.CorruptPackets}; {describe()}");
+            Assert.Fail($"indices never decoded within {timeout.TotalSeconds} s: {string.Join(',', missing)}; decoder corrupt {corrupt}; {describe()}");
         }
 
         return seen;

@@ -112,4 +112,51 @@ internal static class FrameStamp
 
         return count == 0 ? 0 : (int)(sum / count);
     }
+
+    /// <summary>
+    /// Decodes the track's frames and collects the stamped indices until <paramref name="done"/> says so or
+    /// <paramref name="timeout"/> passes (then it returns what it saw; the caller asserts). The decoder's
+    /// keyframe requests go back to the sender as PLIs, as a real receiver's would.
+    /// </summary>
+    public static async Task<(HashSet<int> Seen, long CorruptPackets)> DecodeUntilAsync(
+        RemoteVideoTrack track, VideoFramePool frames, Func<HashSet<int>, bool> done, TimeSpan timeout)
+    {
+        var seen = new HashSet<int>();
+        using var decoder = new Odyssey.Media.FFmpeg.VideoDecoder(track.Codec, frames);
+        decoder.KeyframeRequested += (_, _) => track.RequestKeyframe();
+        using var cancel = new CancellationTokenSource(timeout);
+        while (!done(seen))
+        {
+            EncodedPacket packet;
+            try
+            {
+                packet = await track.Frames.ReadAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                decoder.Send(packet);
+            }
+            finally
+            {
+                packet.Release();
+            }
+
+            while (decoder.TryReceive(out var frame))
+            {
+                if (TryRead(frame, out var index))
+                {
+                    seen.Add(index);
+                }
+
+                frame.Release();
+            }
+        }
+
+        return (seen, decoder.CorruptPackets);
+    }
 }
