@@ -90,6 +90,23 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>The remote description announced a video stream we receive (W3C track event).</summary>
     public event Action<RemoteVideoTrack>? Track;
 
+#pragma warning disable CS0067 // contract skeleton until issue 5 wires the SCTP association
+    /// <summary>The peer opened a data channel (DCEP OPEN received); W3C <c>ondatachannel</c>.</summary>
+    public event Action<RtcDataChannel>? DataChannel;
+#pragma warning restore CS0067
+
+    /// <summary>
+    /// The SCTP max-message-size for sending (the smaller of the peer's <c>a=max-message-size</c>, 64 KiB
+    /// when absent, and ours); 0 until the remote description is set. W3C <c>pc.sctp.maxMessageSize</c>.
+    /// </summary>
+    public long SctpMaxMessageSize => throw new NotImplementedException("issue 5");
+
+    /// <summary>
+    /// Creates a data channel (W3C <c>createDataChannel</c>). Before negotiation it makes the offer carry the
+    /// application m-line; it opens once SCTP is up (DCEP OPEN, or directly when pre-negotiated).
+    /// </summary>
+    public RtcDataChannel CreateDataChannel(string label, RtcDataChannelInit? init = null) => throw new NotImplementedException("issue 5");
+
     /// <summary>The current connection state.</summary>
     public PeerConnectionState ConnectionState
     {
