@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Odyssey.WebRtc.Sctp;
 
 /// <summary>
@@ -15,6 +13,9 @@ internal sealed partial class SctpAssociation
 {
     // §7.2.4: three miss indications trigger a fast retransmit.
     private const int FastRetransmitThreshold = 3;
+
+    // Chunks kept for reuse per direction: about 2.4 MB of fragments, above what a 1 MiB window keeps in flight.
+    private const int MaxPooledChunks = 2048;
 
     private readonly SctpDeque<SctpOutboundChunk> _outbound = new();
     private readonly Stack<SctpOutboundChunk> _outboundPool = new();
@@ -86,7 +87,7 @@ internal sealed partial class SctpAssociation
             chunk.Flags = (byte)((unordered ? SctpDataChunk.UnorderedFlag : 0)
                 | (offset == 0 ? SctpDataChunk.BeginningFlag : 0)
                 | (offset + length == payload.Length ? SctpDataChunk.EndingFlag : 0));
-            chunk.Buffer = ArrayPool<byte>.Shared.Rent(length);
+            chunk.Buffer ??= new byte[_maxFragment];
             payload.Slice(offset, length).CopyTo(chunk.Buffer);
             chunk.Length = length;
             chunk.State = SctpOutboundState.Unsent;
@@ -163,7 +164,7 @@ internal sealed partial class SctpAssociation
                     }
                 }
 
-                WriteDataLocked(ref writer, chunk, now);
+                WriteDataLocked(ref writer, chunk, now, immediate: false);
                 _retransmitPending--;
                 _retransmissions++;
                 if (_rttMeasuring && chunk.Tsn == _rttTsn)
@@ -200,7 +201,9 @@ internal sealed partial class SctpAssociation
                 FlushLocked(ref writer);
             }
 
-            WriteDataLocked(ref writer, chunk, now);
+            // RFC 7053: the last queued chunk asks for an immediate SACK, so a burst's tail is not held by the peer's delayed SACK.
+            var immediate = _unsentIndex + 1 == _outbound.Count;
+            WriteDataLocked(ref writer, chunk, now, immediate);
             _unsentIndex++;
             if (!_rttMeasuring)
             {
@@ -225,9 +228,9 @@ internal sealed partial class SctpAssociation
     private bool Fits(ref SctpPacketWriter writer, SctpOutboundChunk chunk) =>
         writer.Length + SctpPacket.Pad4(SctpPacket.ChunkHeaderSize + SctpDataChunk.FixedSize + chunk.Length) <= _packet.Length;
 
-    private void WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now)
+    private void WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now, bool immediate)
     {
-        writer.WriteData(chunk.Flags, chunk.Tsn, chunk.StreamId, chunk.Ssn, chunk.Ppid, chunk.Payload);
+        writer.WriteData(immediate ? (byte)(chunk.Flags | SctpDataChunk.ImmediateFlag) : chunk.Flags, chunk.Tsn, chunk.StreamId, chunk.Ssn, chunk.Ppid, chunk.Payload);
         chunk.State = SctpOutboundState.InFlight;
         chunk.Transmissions++;
         _flight += chunk.Length;
@@ -476,15 +479,13 @@ internal sealed partial class SctpAssociation
         _decreasedStreams.Clear();
     }
 
+    // Chunks keep their fragment-sized buffer in the pool: a long queue would drain ArrayPool.Shared's few arrays per size.
     private void ReleaseOutbound(SctpOutboundChunk chunk)
     {
-        if (chunk.Buffer is not null)
+        if (_outboundPool.Count < MaxPooledChunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
-            chunk.Buffer = null;
+            _outboundPool.Push(chunk);
         }
-
-        _outboundPool.Push(chunk);
     }
 
     // Gives up every fragment of the message that holds _outbound[index] (RFC 3758 §3.5 A1).
