@@ -152,6 +152,15 @@ internal sealed partial class SctpAssociation
                 return true;
         }
 
+        if (!established && chunk.Type == SctpChunkType.ShutdownAck && _state != SctpAssociationState.Aborted)
+        {
+            // §8.4 rule 5: our SHUTDOWN-COMPLETE was lost after we closed; complete the peer's shutdown with the T bit.
+            var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, tag);
+            writer.WriteChunk(SctpChunkType.ShutdownComplete, SctpSimpleChunks.TagReflectedFlag, default);
+            SendLocked(ref writer);
+            return false;
+        }
+
         if (!established)
         {
             // DATA, SACK, SHUTDOWN... before the association exists are out of place (§8.4): skip them.

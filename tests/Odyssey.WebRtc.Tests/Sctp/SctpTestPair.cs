@@ -75,7 +75,7 @@ internal sealed class SctpTestPair : IAsyncDisposable
             {
                 if (!Time.FireNext())
                 {
-                    Assert.Fail($"link idle with no timer armed before the condition held (A {A.State}, B {B.State})");
+                    Assert.Fail($"link idle with no timer armed before the condition held (A {A.State} {A.AbortReason}, B {B.State} {B.AbortReason})");
                 }
 
                 if (Time.Elapsed > limit)
