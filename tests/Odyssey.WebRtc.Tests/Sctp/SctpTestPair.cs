@@ -111,6 +111,33 @@ internal sealed class SctpTestPair : IAsyncDisposable
         RunUntil(() => _toA.Count == 0 && _toB.Count == 0 && Time.Elapsed >= end, end + TimeSpan.FromHours(1));
     }
 
+    /// <summary>Delivers packets and fires timers for up to <paramref name="duration"/> of virtual time, whatever the states; never fails.</summary>
+    public void Settle(TimeSpan duration)
+    {
+        var end = Time.Elapsed + duration;
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            if (_toB.Count > 0)
+            {
+                var packet = _toB[0];
+                _toB.RemoveAt(0);
+                B.ReceivePacket(packet);
+            }
+            else if (_toA.Count > 0)
+            {
+                var packet = _toA[0];
+                _toA.RemoveAt(0);
+                A.ReceivePacket(packet);
+            }
+            else if (Time.Elapsed >= end || !Time.FireNext())
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("step limit reached while settling");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await A.DisposeAsync();
