@@ -127,6 +127,9 @@ internal sealed partial class SctpAssociation
 
         WriteReConfigLocked(ref writer);
 
+        // Offset of the last DATA chunk in the packet being filled; -1 once that packet is sent.
+        var lastData = -1;
+
         // §7.2.4: the first packet of a fast retransmit goes out whatever cwnd says.
         var burst = _fastRetransmitBurst;
         _fastRetransmitBurst = false;
@@ -154,6 +157,7 @@ internal sealed partial class SctpAssociation
                 if (!Fits(ref writer, chunk))
                 {
                     FlushLocked(ref writer);
+                    lastData = -1;
                     if (burst)
                     {
                         burst = false;
@@ -164,7 +168,7 @@ internal sealed partial class SctpAssociation
                     }
                 }
 
-                WriteDataLocked(ref writer, chunk, now, immediate: false);
+                lastData = WriteDataLocked(ref writer, chunk, now);
                 _retransmitPending--;
                 _retransmissions++;
                 if (_rttMeasuring && chunk.Tsn == _rttTsn)
@@ -199,11 +203,10 @@ internal sealed partial class SctpAssociation
             if (!Fits(ref writer, chunk))
             {
                 FlushLocked(ref writer);
+                lastData = -1;
             }
 
-            // RFC 7053: the last queued chunk asks for an immediate SACK, so a burst's tail is not held by the peer's delayed SACK.
-            var immediate = _unsentIndex + 1 == _outbound.Count;
-            WriteDataLocked(ref writer, chunk, now, immediate);
+            lastData = WriteDataLocked(ref writer, chunk, now);
             _unsentIndex++;
             if (!_rttMeasuring)
             {
@@ -211,6 +214,13 @@ internal sealed partial class SctpAssociation
                 _rttTsn = chunk.Tsn;
                 _rttSentAt = now;
             }
+        }
+
+        if (lastData >= 0)
+        {
+            // RFC 7053: the burst ends here (queue empty, or cwnd or the peer's window full): ask for the SACK at
+            // once, so an odd packet at the tail is not held by the peer's 200 ms delayed SACK.
+            _packet[lastData + 1] |= SctpDataChunk.ImmediateFlag;
         }
 
         FlushLocked(ref writer);
@@ -228,9 +238,11 @@ internal sealed partial class SctpAssociation
     private bool Fits(ref SctpPacketWriter writer, SctpOutboundChunk chunk) =>
         writer.Length + SctpPacket.Pad4(SctpPacket.ChunkHeaderSize + SctpDataChunk.FixedSize + chunk.Length) <= _packet.Length;
 
-    private void WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now, bool immediate)
+    // Returns the chunk's offset in the packet buffer.
+    private int WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now)
     {
-        writer.WriteData(immediate ? (byte)(chunk.Flags | SctpDataChunk.ImmediateFlag) : chunk.Flags, chunk.Tsn, chunk.StreamId, chunk.Ssn, chunk.Ppid, chunk.Payload);
+        var offset = writer.Length;
+        writer.WriteData(chunk.Flags, chunk.Tsn, chunk.StreamId, chunk.Ssn, chunk.Ppid, chunk.Payload);
         chunk.State = SctpOutboundState.InFlight;
         chunk.Transmissions++;
         _flight += chunk.Length;
@@ -240,6 +252,8 @@ internal sealed partial class SctpAssociation
         {
             ArmLocked(TimerSlot.T3, now + _rto);
         }
+
+        return offset;
     }
 
     private void FlushLocked(ref SctpPacketWriter writer)
