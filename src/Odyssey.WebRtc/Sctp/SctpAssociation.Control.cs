@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -574,16 +573,5 @@ internal sealed partial class SctpAssociation
         }
 
         _receiveBuffered = 0;
-        if (_disposed)
-        {
-            while (_events.Count > 0)
-            {
-                var e = _events.Dequeue();
-                if (e.Buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(e.Buffer);
-                }
-            }
-        }
     }
 }

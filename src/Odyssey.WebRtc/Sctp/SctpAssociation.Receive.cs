@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Odyssey.WebRtc.Sctp;
 
@@ -195,10 +196,37 @@ internal sealed partial class SctpAssociation
                 HandleReConfigLocked(chunk);
                 return true;
             default:
-                // §3.2: the upper two bits say whether to skip an unknown chunk or stop processing the packet.
+                // §3.2: the upper two bits say whether to skip an unknown chunk or stop processing the packet, and whether to report it.
                 _chunksDropped++;
+                if (chunk.UnknownAction is SctpUnknownAction.StopAndReport or SctpUnknownAction.SkipAndReport)
+                {
+                    ReportUnrecognizedLocked(chunk);
+                }
+
                 return chunk.UnknownAction is SctpUnknownAction.Skip or SctpUnknownAction.SkipAndReport;
         }
+    }
+
+    // §3.3.10.6: an ERROR with an "Unrecognized Chunk Type" cause carrying the chunk, if it fits one packet.
+    private void ReportUnrecognizedLocked(in SctpChunk chunk)
+    {
+        const ushort UnrecognizedChunkTypeCause = 6;
+        var causeLength = 4 + SctpPacket.ChunkHeaderSize + chunk.Value.Length;
+        if (SctpPacket.CommonHeaderSize + SctpPacket.ChunkHeaderSize + SctpPacket.Pad4(causeLength) > _packet.Length || _peerTag == 0)
+        {
+            return;
+        }
+
+        Span<byte> cause = stackalloc byte[causeLength];
+        BinaryPrimitives.WriteUInt16BigEndian(cause, UnrecognizedChunkTypeCause);
+        BinaryPrimitives.WriteUInt16BigEndian(cause[2..], (ushort)causeLength);
+        cause[4] = chunk.Type;
+        cause[5] = chunk.Flags;
+        BinaryPrimitives.WriteUInt16BigEndian(cause[6..], (ushort)(SctpPacket.ChunkHeaderSize + chunk.Value.Length));
+        chunk.Value.CopyTo(cause[8..]);
+        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+        writer.WriteChunk(SctpChunkType.Error, 0, cause);
+        SendLocked(ref writer);
     }
 
     private void HandleDataLocked(in SctpChunk chunk)

@@ -326,8 +326,8 @@ internal sealed partial class SctpAssociation : IAsyncDisposable
                 AbortLocked("association disposed", sendAbort: true);
             }
 
-            _disposed = true;
             ReleaseAllLocked();
+            _disposed = true;
         }
 
         DrainEvents();

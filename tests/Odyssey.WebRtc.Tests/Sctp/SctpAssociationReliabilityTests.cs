@@ -203,6 +203,45 @@ public class SctpAssociationReliabilityTests
         Assert.Equal(Enumerable.Range(0, 20), pair.ReceivedByA.Select(m => BinaryPrimitives.ReadInt32BigEndian(m.Payload)));
     }
 
+    [Fact]
+    public async Task Send_PeerWindowSmallerThanMessages_ZeroWindowProbingDeliversAll()
+    {
+        await using var pair = new SctpTestPair(seed: 12, optionsB: new SctpAssociationOptions { ReceiveWindow = 16 * 1024 }) { Loss = 0.02 };
+        pair.Connect();
+        var messages = Enumerable.Range(0, 3).Select(i => Enumerable.Repeat((byte)i, 64 * 1024).ToArray()).ToList();
+        foreach (var message in messages)
+        {
+            pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+        }
+
+        pair.RunUntil(() => pair.ReceivedByB.Count == 3);
+        Assert.Equal(messages, pair.ReceivedByB.Select(m => m.Payload));
+    }
+
+    [Fact]
+    public async Task Receive_UnknownChunkWithReportBits_SkippedReportedAndCounted()
+    {
+        await using var pair = new SctpTestPair();
+        pair.Connect();
+        var errors = 0;
+        pair.DropFromB = packet =>
+        {
+            errors += packet[12] == SctpChunkType.Error ? 1 : 0;
+            return false;
+        };
+        var packet = new byte[12 + 8];
+        BinaryPrimitives.WriteUInt16BigEndian(packet, 5000);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), 5000);
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), pair.B.VerificationTag);
+        packet[12] = 0xC7;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(14), 8);
+        SctpPacket.WriteChecksum(packet);
+        pair.B.ReceivePacket(packet);
+        Assert.Equal(1, errors);
+        Assert.Equal(1, pair.B.Stats.ChunksDropped);
+        Assert.Equal(SctpAssociationState.Established, pair.B.State);
+    }
+
     private static bool CanSend(SctpAssociation association, ushort stream)
     {
         try
