@@ -75,6 +75,7 @@ public sealed class PeerConnection : IAsyncDisposable
     private bool _closed;
     private readonly DataChannelSet _channels = new();
     private SctpAssociation? _sctp;
+    private SctpAssociationOptions? _sctpOptions;
     private bool _wantsDataChannels;
 
     /// <summary>Creates a connection; nothing is bound or sent until descriptions are set.</summary>
@@ -557,8 +558,11 @@ public sealed class PeerConnection : IAsyncDisposable
         return Math.Min(ours, theirs);
     }
 
-    /// <summary>With an application m-line accepted on both sides: the association, fed by DTLS application data. Under <see cref="_gate"/>.</summary>
-    private SctpAssociation? CreateAssociation(DtlsTransport dtls)
+    /// <summary>
+    /// With an application m-line accepted on both sides: the association's settings, and DTLS application
+    /// data routed to it from now on (the peer's INIT may come with the end of the handshake). Under <see cref="_gate"/>.
+    /// </summary>
+    private SctpAssociationOptions? AssociationOptions(DtlsTransport dtls)
     {
         var local = _local!.Media.Find(m => m.IsDataChannel && m.Port != 0);
         var remote = _remote!.Media.Find(m => m.IsDataChannel && m.Port != 0);
@@ -569,19 +573,46 @@ public sealed class PeerConnection : IAsyncDisposable
             return null;
         }
 
-        var options = new SctpAssociationOptions
+        dtls.DataReceived += OnSctpPacket;
+        return new SctpAssociationOptions
         {
             LocalPort = (ushort)(local.SctpPort ?? MediaDescription.DefaultSctpPort),
             RemotePort = (ushort)remote.EffectiveSctpPort,
             MaxMessageSize = (int)Math.Min(local.MaxMessageSize ?? SdpLocalOptions.DefaultMaxMessageSize, int.MaxValue),
         };
-        var sctp = new SctpAssociation(options, packet => SendSctp(dtls, packet));
-        sctp.MessageReceived += _channels.OnMessage;
-        sctp.StreamReset += _channels.OnStreamReset;
-        sctp.BufferedAmountDecreased += _channels.OnBufferedAmountDecreased;
-        sctp.StateChanged += state => OnSctpState(sctp, dtls, state);
-        dtls.DataReceived += sctp.ReceivePacket; // from now: the peer's INIT may come with the end of the handshake
-        return sctp;
+    }
+
+    private void OnSctpPacket(ReadOnlySpan<byte> packet) => EnsureAssociation()?.ReceivePacket(packet);
+
+    /// <summary>
+    /// The association, made on first use once DTLS is connected: only then is the record limit known, and an
+    /// SCTP packet must fit one DTLS record (RFC 8261 §5: no IP fragmentation; 1163 bytes with AES-GCM on a
+    /// 1200-byte path, less with CBC suites).
+    /// </summary>
+    private SctpAssociation? EnsureAssociation()
+    {
+        var sctp = Volatile.Read(ref _sctp);
+        if (sctp is not null)
+        {
+            return sctp;
+        }
+
+        lock (_gate)
+        {
+            if (_sctp is not null || _closed || _sctpOptions is not { } options || _dtls is not { State: DtlsState.Connected } dtls)
+            {
+                return _sctp;
+            }
+
+            var limit = dtls.MaxMessageSize;
+            sctp = new SctpAssociation(options with { MaxPacketSize = Math.Min(options.MaxPacketSize, limit) }, packet => SendSctp(dtls, packet));
+            sctp.MessageReceived += _channels.OnMessage;
+            sctp.StreamReset += _channels.OnStreamReset;
+            sctp.BufferedAmountDecreased += _channels.OnBufferedAmountDecreased;
+            sctp.StateChanged += state => OnSctpState(sctp, dtls, state);
+            Volatile.Write(ref _sctp, sctp);
+            return sctp;
+        }
     }
 
     private static void SendSctp(DtlsTransport dtls, ReadOnlySpan<byte> packet)
@@ -593,6 +624,10 @@ public sealed class PeerConnection : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // DTLS closed or failed: the association's timers give up and the connection state says why.
+        }
+        catch (ArgumentException)
+        {
+            // Larger than a record: cannot happen with MaxPacketSize from the record limit; never crash a timer thread.
         }
     }
 
@@ -615,12 +650,7 @@ public sealed class PeerConnection : IAsyncDisposable
 
     private async Task ConnectSctpAsync(DtlsTransport dtls, CancellationToken token)
     {
-        SctpAssociation? sctp;
-        lock (_gate)
-        {
-            sctp = _closed ? null : _sctp;
-        }
-
+        var sctp = EnsureAssociation();
         if (sctp is null)
         {
             return;
@@ -928,7 +958,7 @@ public sealed class PeerConnection : IAsyncDisposable
         // Created now, before ICE connects: the peer's ClientHello may arrive with the first datagrams.
         _dtls = new DtlsTransport(ice.Transport, _certificate, role, fingerprints, _options.Dtls);
         _dtls.StateChanged += _ => UpdateState();
-        _sctp = CreateAssociation(_dtls);
+        _sctpOptions = AssociationOptions(_dtls);
         _connecting = ConnectAsync(ice, _dtls);
     }
 
