@@ -111,7 +111,7 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
                     lossySending = SendLossyAsync(lossy, cancel.Token);
                 }
 
-                await Task.WhenAll(sending, lossySending, receivers["streamerToClient"].Completed).WaitAsync(Timeout);
+                await WithDiagnosisAsync(Task.WhenAll(sending, lossySending, receivers["streamerToClient"].Completed), () => $"{receivers["streamerToClient"]}; sending {sending.Status}; buffered {upstream.BufferedAmount}; SCTP {connection.Sctp?.State} {connection.Sctp?.AbortReason} {connection.Sctp?.Stats}");
                 var report = await aiortc.WaitForAsync("report", Timeout);
                 output.WriteLine($"ours: {receivers["streamerToClient"]}; aiortc: {report.ToJsonString()}");
                 Assert.Empty(receivers["streamerToClient"].Errors);
@@ -189,6 +189,19 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine("aiortc transcript:\n" + aiortc.Transcript);
+        }
+    }
+
+    /// <summary>Waits with <see cref="Timeout"/>; on timeout fails saying what was reached.</summary>
+    internal static async Task WithDiagnosisAsync(Task task, Func<string> describe)
+    {
+        try
+        {
+            await task.WaitAsync(Timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"not done within {Timeout.TotalSeconds} s: {describe()}");
         }
     }
 
