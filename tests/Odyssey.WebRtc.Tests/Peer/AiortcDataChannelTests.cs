@@ -94,7 +94,7 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
                 await aiortc.SendAsync(new { answer });
                 await connection.WhenConnectedAsync().WaitAsync(Timeout);
 
-                using var cancel = new CancellationTokenSource(Timeout);
+                using var cancel = new CancellationTokenSource(Timeout * 2); // after WithDiagnosisAsync has said what stalled
                 await allAnnounced.Task.WaitAsync(Timeout);
 
                 var upstream = channels["clientToStreamer"];
@@ -111,8 +111,8 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
                     lossySending = SendLossyAsync(lossy, cancel.Token);
                 }
 
-                await WithDiagnosisAsync(Task.WhenAll(sending, lossySending, receivers["streamerToClient"].Completed), () => $"{receivers["streamerToClient"]}; sending {sending.Status}; buffered {upstream.BufferedAmount}; SCTP {connection.Sctp?.State} {connection.Sctp?.AbortReason} {connection.Sctp?.Stats}");
-                var report = await aiortc.WaitForAsync("report", Timeout);
+                await WithDiagnosisAsync(Task.WhenAll(sending, lossySending, receivers["streamerToClient"].Completed), () => $"{receivers["streamerToClient"]}; sending {sending.Status}; buffered {upstream.BufferedAmount}, lossy {lossy?.BufferedAmount}; SCTP {connection.Sctp?.State} {connection.Sctp?.AbortReason} {connection.Sctp?.Stats}");
+                var report = await ReportAsync(aiortc, () => $"our upstream buffered {upstream.BufferedAmount}; SCTP {connection.Sctp?.State} {connection.Sctp?.Stats}");
                 output.WriteLine($"ours: {receivers["streamerToClient"]}; aiortc: {report.ToJsonString()}");
                 Assert.Empty(receivers["streamerToClient"].Errors);
                 AssertAiortcReceivedAll(report, "clientToStreamer");
@@ -202,6 +202,22 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
         catch (TimeoutException)
         {
             Assert.Fail($"not done within {Timeout.TotalSeconds} s: {describe()}");
+        }
+    }
+
+    /// <summary>aiortc's report once it has everything; on timeout, its partial report (asked with stop) and ours in the failure.</summary>
+    private static async Task<JsonNode> ReportAsync(PeerScript aiortc, Func<string> describe)
+    {
+        try
+        {
+            return await aiortc.WaitForAsync("report", Timeout);
+        }
+        catch (TimeoutException)
+        {
+            await aiortc.SendAsync(new { stop = true });
+            var partial = await aiortc.WaitForAsync("report", TimeSpan.FromSeconds(10));
+            Assert.Fail($"aiortc did not receive everything within {Timeout.TotalSeconds} s: {partial.ToJsonString()}; {describe()}");
+            throw;
         }
     }
 
