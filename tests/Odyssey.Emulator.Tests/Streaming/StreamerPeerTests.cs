@@ -47,6 +47,7 @@ public sealed class StreamerPeerTests(ITestOutputHelper output)
             Assert.True(sentAt <= DateTimeOffset.UtcNow);
 
             var reply = await peer.RequestAsync(new JsonObject { ["type"] = "interactive_stream_start", ["prompt"] = "  a red   fox ", ["portrait"] = false });
+            Assert.DoesNotContain(client.Received, m => (string?)m["type"] == "stream_started"); // replies go on the data channel only
             Assert.Equal("stream_started", (string?)reply["type"]);
             Assert.Equal("a red fox", (string?)reply["applied_prompt"]);
             var streamId = (string)reply["stream_id"]!;
@@ -82,12 +83,15 @@ internal sealed class ClientPeer : IAsyncDisposable
     private readonly TestClient _client;
     private readonly VideoFramePool _frames = new();
     private readonly VideoDecoder _decoder;
+    private readonly List<JsonObject> _replies = [];
+    private readonly TaskCompletionSource<RtcDataChannel> _toStreamer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _repliesSeen;
 
     private ClientPeer(TestClient client, PeerConnection connection)
     {
         _client = client;
         Connection = connection;
+        connection.DataChannel += OnDataChannel;
         _decoder = new VideoDecoder(connection.RemoteVideo!.Codec, _frames);
         _decoder.KeyframeRequested += (_, _) => connection.RemoteVideo.RequestKeyframe();
     }
@@ -122,7 +126,35 @@ internal sealed class ClientPeer : IAsyncDisposable
             }
         });
         await connection.WhenConnectedAsync().WaitAsync(TestClient.Timeout);
-        return new ClientPeer(client, connection);
+        var peer = new ClientPeer(client, connection);
+        return peer;
+    }
+
+    /// <summary>The client's channel to the streamer, once open (PROTOCOL.md §2 step 8: ready = video + this channel).</summary>
+    public async Task<RtcDataChannel> ToStreamerAsync()
+    {
+        var channel = await _toStreamer.Task.WaitAsync(TestClient.Timeout);
+        await channel.WhenOpenAsync().WaitAsync(TestClient.Timeout);
+        return channel;
+    }
+
+    private void OnDataChannel(RtcDataChannel channel)
+    {
+        switch (channel.Label)
+        {
+            case "clientToStreamer":
+                _toStreamer.TrySetResult(channel);
+                break;
+            case "streamerToClient":
+                channel.Message += (_, message) =>
+                {
+                    lock (_replies)
+                    {
+                        _replies.Add(JsonNode.Parse(message.Text)!.AsObject());
+                    }
+                };
+                break;
+        }
     }
 
     /// <summary>Decodes until <paramref name="count"/> stamped frames were read; their indices in arrival order and their pictures' sizes.</summary>
@@ -158,24 +190,30 @@ internal sealed class ClientPeer : IAsyncDisposable
         return (indices, size);
     }
 
-    /// <summary>Sends a stream message the way the client may (start over the WebSocket; the rest needs the data channel) and waits for the next reply.</summary>
-    public async Task<JsonObject> RequestAsync(JsonObject message)
+    /// <summary>
+    /// Sends a stream message on <c>clientToStreamer</c> (or, for a start, over the WebSocket as a client with
+    /// an image would) and waits for the next reply on <c>streamerToClient</c>, the only place clients read them.
+    /// </summary>
+    public async Task<JsonObject> RequestAsync(JsonObject message, bool viaWebSocket = false)
     {
-        await _client.SendAsync(message);
-        var reply = await NextReplyAsync();
-        return reply;
-    }
+        if (viaWebSocket)
+        {
+            await _client.SendAsync(message);
+        }
+        else
+        {
+            await (await ToStreamerAsync()).SendAsync(message.ToJsonString());
+        }
 
-    private async Task<JsonObject> NextReplyAsync()
-    {
         using var cancel = new CancellationTokenSource(TestClient.Timeout);
         while (true)
         {
-            var received = _client.Received;
-            var replies = received.Where(m => (string?)m["type"] is "stream_started" or "update_acknowledged" or "stream_ended" or "interactive_stream_error").ToList();
-            if (replies.Count > _repliesSeen)
+            lock (_replies)
             {
-                return replies[_repliesSeen++];
+                if (_replies.Count > _repliesSeen)
+                {
+                    return _replies[_repliesSeen++];
+                }
             }
 
             await Task.Delay(20, cancel.Token);
