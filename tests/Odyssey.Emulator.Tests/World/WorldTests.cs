@@ -57,6 +57,15 @@ public sealed class WorldTests
     }
 
     [Fact]
+    public void SceneFor_ColourWord_ColoursTheBackground()
+    {
+        var blue = Scene.For("a blue whale");
+        var red = Scene.For("A RED fox");
+        Assert.True(blue.BackgroundU > 200 && blue.BackgroundV < 128, "blue: high U");
+        Assert.True(red.BackgroundV > 200 && red.BackgroundU < 128, "red: high V");
+    }
+
+    [Fact]
     public void SceneFor_SamePrompt_IsStableAcrossCalls()
     {
         var a = Scene.For("a red fox");
