@@ -205,6 +205,12 @@ internal sealed class ClientPeer : IAsyncDisposable
             await (await ToStreamerAsync()).SendAsync(message.ToJsonString());
         }
 
+        return await NextReplyAsync();
+    }
+
+    /// <summary>The next message on <c>streamerToClient</c> not yet returned.</summary>
+    public async Task<JsonObject> NextReplyAsync()
+    {
         using var cancel = new CancellationTokenSource(TestClient.Timeout);
         while (true)
         {
