@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace Odyssey.Emulator.Tests.Streaming;
 
 /// <summary>Several sessions at once, the streamer count, and the limits and faults that end a connection.</summary>
+[Collection(NetworkNamespaceCollection.Name)]
 public sealed class SessionLimitsTests(ITestOutputHelper output)
 {
     [Fact]

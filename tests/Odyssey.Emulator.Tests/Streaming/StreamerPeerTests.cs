@@ -12,6 +12,7 @@ namespace Odyssey.Emulator.Tests.Streaming;
 /// fresh network namespace: offer, answer, video with stamped frame indices in order, the stream messages,
 /// and the limits and faults that end a connection.
 /// </summary>
+[Collection(NetworkNamespaceCollection.Name)]
 public sealed class StreamerPeerTests(ITestOutputHelper output)
 {
     /// <summary>Small pictures: several sessions encode at once on a shared 2-core machine.</summary>
