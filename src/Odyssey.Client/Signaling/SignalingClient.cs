@@ -24,6 +24,9 @@ internal sealed class SignalingClient : IAsyncDisposable
 
     private const int ReceiveChunk = 16 * 1024;
 
+    /// <summary>How long our goodbye may take before the socket is aborted.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ClientWebSocket _socket = new();
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -113,7 +116,8 @@ internal sealed class SignalingClient : IAsyncDisposable
 
         if (_socket.State == WebSocketState.Open)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+            // Real time, not the configured clock: a bound on a network operation, not a protocol delay.
+            using var timeout = new CancellationTokenSource(CloseTimeout);
             try
             {
                 await SendAsync("client_disconnecting", null, timeout.Token).ConfigureAwait(false);
