@@ -511,7 +511,13 @@ public sealed partial class OdysseyClient : IAsyncDisposable
                 await AttemptAsync(signalingUrl, sessionId, token, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (OdysseyConnectionError error) when (attempt < retries && error.Reason is null && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OdysseyConnectionError || attempt >= retries || ((OdysseyConnectionError)ex).Reason is not null || cancellationToken.IsCancellationRequested)
+            {
+                // Final: this attempt's socket and peer go before the error surfaces.
+                await DropAttemptAsync().ConfigureAwait(false);
+                throw;
+            }
+            catch (OdysseyConnectionError error)
             {
                 await DropAttemptAsync().ConfigureAwait(false);
                 var delay = _config.Advanced.RetryDelay(attempt);
