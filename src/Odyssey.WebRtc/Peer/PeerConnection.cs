@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Odyssey.Media;
+using Odyssey.WebRtc.DataChannels;
 using Odyssey.WebRtc.Dtls;
 using Odyssey.WebRtc.Ice;
 using Odyssey.WebRtc.Rtp;
+using Odyssey.WebRtc.Sctp;
 using Odyssey.WebRtc.Sdp;
 
 namespace Odyssey.WebRtc;
@@ -37,6 +39,9 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>SRTP datagrams kept from before the keys exist: a few keyframes' worth; more is a peer not waiting for us at all.</summary>
     private const int MaxEarlyDatagrams = 512;
 
+    /// <summary>How long dispose waits for the SCTP SHUTDOWN handshake before it aborts: a gone peer must not hold us.</summary>
+    private static readonly TimeSpan SctpShutdownTimeout = TimeSpan.FromSeconds(2);
+
     private readonly PeerConnectionOptions _options;
     private readonly DtlsCertificate _certificate;
     private readonly EncodedPacketPool _pool;
@@ -68,6 +73,10 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly Lock _early = new();
     private readonly List<byte[]> _earlyDatagrams = [];
     private bool _closed;
+    private readonly DataChannelSet _channels = new();
+    private SctpAssociation? _sctp;
+    private SctpAssociationOptions? _sctpOptions;
+    private bool _wantsDataChannels;
 
     /// <summary>Creates a connection; nothing is bound or sent until descriptions are set.</summary>
     public PeerConnection(PeerConnectionOptions? options = null)
@@ -76,6 +85,7 @@ public sealed class PeerConnection : IAsyncDisposable
         _options.Validate();
         _certificate = _options.Certificate ?? DtlsCertificate.Generate();
         _pool = _options.PacketPool ?? EncodedPacketPool.Shared;
+        _channels.ChannelOpened += channel => DataChannel?.Invoke(channel);
     }
 
     /// <summary>A local candidate was gathered: signal it to the peer with its mid (trickle ICE).</summary>
@@ -90,22 +100,43 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>The remote description announced a video stream we receive (W3C track event).</summary>
     public event Action<RemoteVideoTrack>? Track;
 
-#pragma warning disable CS0067 // contract skeleton until issue 5 wires the SCTP association
-    /// <summary>The peer opened a data channel (DCEP OPEN received); W3C <c>ondatachannel</c>.</summary>
+    /// <summary>
+    /// The peer opened a data channel (DCEP OPEN received); W3C <c>ondatachannel</c>. Raised on the receive
+    /// thread before the next packet is read: a <see cref="RtcDataChannel.Message"/> handler attached here
+    /// misses nothing (and messages that come before any handler is attached are kept for the first one).
+    /// </summary>
     public event Action<RtcDataChannel>? DataChannel;
-#pragma warning restore CS0067
 
     /// <summary>
     /// The SCTP max-message-size for sending (the smaller of the peer's <c>a=max-message-size</c>, 64 KiB
     /// when absent, and ours); 0 until the remote description is set. W3C <c>pc.sctp.maxMessageSize</c>.
     /// </summary>
-    public long SctpMaxMessageSize => throw new NotImplementedException("issue 5");
+    public long SctpMaxMessageSize
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return NegotiatedMaxMessageSize();
+            }
+        }
+    }
 
     /// <summary>
     /// Creates a data channel (W3C <c>createDataChannel</c>). Before negotiation it makes the offer carry the
     /// application m-line; it opens once SCTP is up (DCEP OPEN, or directly when pre-negotiated).
     /// </summary>
-    public RtcDataChannel CreateDataChannel(string label, RtcDataChannelInit? init = null) => throw new NotImplementedException("issue 5");
+    /// <exception cref="ArgumentException">The init is inconsistent (both reliability limits, negotiated without id, an id in use).</exception>
+    public RtcDataChannel CreateDataChannel(string label, RtcDataChannelInit? init = null)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            _wantsDataChannels = true;
+        }
+
+        return _channels.Create(label, init);
+    }
 
     /// <summary>The current connection state.</summary>
     public PeerConnectionState ConnectionState
@@ -291,6 +322,7 @@ public sealed class PeerConnection : IAsyncDisposable
             EnsureIce(controlling: description.Type == RtcSdpType.Answer);
             _remote = parsed;
             _remoteType = description.Type;
+            _channels.MaxMessageSize = NegotiatedMaxMessageSize();
             if (description.Type == RtcSdpType.Answer)
             {
                 ConfigureLocalVideoFromAnswer(parsed);
@@ -408,6 +440,7 @@ public sealed class PeerConnection : IAsyncDisposable
         DtlsTransport? dtls;
         IceAgent? ice;
         Task? connecting;
+        SctpAssociation? sctp;
         lock (_gate)
         {
             if (_closed)
@@ -420,9 +453,17 @@ public sealed class PeerConnection : IAsyncDisposable
             dtls = _dtls;
             ice = _ice;
             connecting = _connecting;
+            sctp = _sctp;
             _media = null;
         }
 
+        // SHUTDOWN first, while DTLS still carries it: the peer's channels close cleanly, not by timeout.
+        if (sctp is not null)
+        {
+            await ShutdownSctpAsync(sctp).ConfigureAwait(false);
+        }
+
+        _channels.End(null);
         await _closing.CancelAsync().ConfigureAwait(false);
         if (connecting is not null)
         {
@@ -499,6 +540,158 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    // ---------------------------------------------------------------- data channels (SCTP over DTLS, RFC 8261)
+
+    /// <summary>
+    /// RFC 8841 §6: the peer's a=max-message-size (64 KiB when absent, 0 meaning "any") capped by ours; 0
+    /// before the remote description or when no application m-line was accepted. Under <see cref="_gate"/>.
+    /// </summary>
+    private long NegotiatedMaxMessageSize()
+    {
+        if (_remote?.Media.Find(m => m.IsDataChannel && m.Port != 0) is not { } remote)
+        {
+            return 0;
+        }
+
+        var ours = (long)SdpLocalOptions.DefaultMaxMessageSize;
+        var theirs = remote.MaxMessageSize is { } size ? (size == 0 || size > long.MaxValue ? long.MaxValue : (long)size) : (long)MediaDescription.DefaultMaxMessageSize;
+        return Math.Min(ours, theirs);
+    }
+
+    /// <summary>
+    /// With an application m-line accepted on both sides: the association's settings, and DTLS application
+    /// data routed to it from now on (the peer's INIT may come with the end of the handshake). Under <see cref="_gate"/>.
+    /// </summary>
+    private SctpAssociationOptions? AssociationOptions(DtlsTransport dtls)
+    {
+        var local = _local!.Media.Find(m => m.IsDataChannel && m.Port != 0);
+        var remote = _remote!.Media.Find(m => m.IsDataChannel && m.Port != 0);
+        if (local is null || remote is null)
+        {
+            // Channels made before negotiation can never open: say so instead of leaving them connecting.
+            _channels.End(new InvalidOperationException("data channel: the negotiated session has no application m-line (not offered, or rejected by the answer)"));
+            return null;
+        }
+
+        dtls.DataReceived += OnSctpPacket;
+        return new SctpAssociationOptions
+        {
+            LocalPort = (ushort)(local.SctpPort ?? MediaDescription.DefaultSctpPort),
+            RemotePort = (ushort)remote.EffectiveSctpPort,
+            MaxMessageSize = (int)Math.Min(local.MaxMessageSize ?? SdpLocalOptions.DefaultMaxMessageSize, int.MaxValue),
+        };
+    }
+
+    private void OnSctpPacket(ReadOnlySpan<byte> packet) => EnsureAssociation()?.ReceivePacket(packet);
+
+    /// <summary>
+    /// The association, made on first use once DTLS is connected: only then is the record limit known, and an
+    /// SCTP packet must fit one DTLS record (RFC 8261 §5: no IP fragmentation; 1163 bytes with AES-GCM on a
+    /// 1200-byte path, less with CBC suites).
+    /// </summary>
+    private SctpAssociation? EnsureAssociation()
+    {
+        var sctp = Volatile.Read(ref _sctp);
+        if (sctp is not null)
+        {
+            return sctp;
+        }
+
+        lock (_gate)
+        {
+            if (_sctp is not null || _closed || _sctpOptions is not { } options || _dtls is not { State: DtlsState.Connected } dtls)
+            {
+                return _sctp;
+            }
+
+            var limit = dtls.MaxMessageSize;
+            sctp = new SctpAssociation(options with { MaxPacketSize = Math.Min(options.MaxPacketSize, limit) }, packet => SendSctp(dtls, packet));
+            sctp.MessageReceived += _channels.OnMessage;
+            sctp.StreamReset += _channels.OnStreamReset;
+            sctp.BufferedAmountDecreased += _channels.OnBufferedAmountDecreased;
+            sctp.StateChanged += state => OnSctpState(sctp, dtls, state);
+            Volatile.Write(ref _sctp, sctp);
+            return sctp;
+        }
+    }
+
+    private static void SendSctp(DtlsTransport dtls, ReadOnlySpan<byte> packet)
+    {
+        try
+        {
+            dtls.Send(packet);
+        }
+        catch (InvalidOperationException)
+        {
+            // DTLS closed or failed: the association's timers give up and the connection state says why.
+        }
+        catch (ArgumentException)
+        {
+            // Larger than a record: cannot happen with MaxPacketSize from the record limit; never crash a timer thread.
+        }
+    }
+
+    private void OnSctpState(SctpAssociation sctp, DtlsTransport dtls, SctpAssociationState state)
+    {
+        switch (state)
+        {
+            case SctpAssociationState.Established:
+                // RFC 8832 §6: the DTLS client takes even stream ids, the server odd ones.
+                _channels.Start(new SctpChannelTransport(sctp), dtls.Role == DtlsRole.Client);
+                break;
+            case SctpAssociationState.Aborted:
+                _channels.End(new InvalidOperationException("data channel: the SCTP association was aborted"));
+                break;
+            case SctpAssociationState.Closed when _channels.IsStarted:
+                _channels.End(null);
+                break;
+        }
+    }
+
+    private async Task ConnectSctpAsync(DtlsTransport dtls, CancellationToken token)
+    {
+        var sctp = EnsureAssociation();
+        if (sctp is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // Both sides may send INIT; RFC 9260 §5.2 settles a collision.
+            await sctp.ConnectAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+#pragma warning disable CA1031 // any association failure is reported on the channels, never thrown out of the connect task
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            _channels.End(new InvalidOperationException($"data channel: the SCTP association did not come up over DTLS ({dtls.Role})", failure));
+        }
+    }
+
+    private static async Task ShutdownSctpAsync(SctpAssociation sctp)
+    {
+        try
+        {
+            if (sctp.State == SctpAssociationState.Established)
+            {
+                using var timeout = new CancellationTokenSource(SctpShutdownTimeout);
+                await sctp.ShutdownAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // closing is best effort: a gone peer or a timeout ends in ABORT below
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            sctp.Abort("closing");
+        }
+
+        await sctp.DisposeAsync().ConfigureAwait(false);
+    }
+
     // ---------------------------------------------------------------- negotiation
 
     private SdpLocalOptions LocalOptions(IceAgent ice) => new()
@@ -509,7 +702,7 @@ public sealed class PeerConnection : IAsyncDisposable
         VideoCodecs = _options.VideoCodecs,
         ActPassAnswer = _options.PreferredDtlsRole == DtlsRole.Client ? SdpSetupRole.Active : SdpSetupRole.Passive,
         UnsupportedMedia = _options.UnsupportedMedia,
-        DataChannels = _options.DataChannels,
+        DataChannels = _options.DataChannels || _wantsDataChannels,
         Sender = _sender,
     };
 
@@ -765,6 +958,7 @@ public sealed class PeerConnection : IAsyncDisposable
         // Created now, before ICE connects: the peer's ClientHello may arrive with the first datagrams.
         _dtls = new DtlsTransport(ice.Transport, _certificate, role, fingerprints, _options.Dtls);
         _dtls.StateChanged += _ => UpdateState();
+        _sctpOptions = AssociationOptions(_dtls);
         _connecting = ConnectAsync(ice, _dtls);
     }
 
@@ -838,6 +1032,7 @@ public sealed class PeerConnection : IAsyncDisposable
 
         media.Start();
         UpdateState();
+        await ConnectSctpAsync(dtls, token).ConfigureAwait(false);
     }
 
     /// <summary>The selected pair's datagrams: RTP and RTCP go to SRTP (DTLS takes its own, STUN stays in the agent).</summary>
@@ -943,6 +1138,8 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             _connected.TrySetException(failure!);
             _ = _connected.Task.Exception;
+            _sctp?.Abort("the peer connection failed");
+            _channels.End(failure);
         }
 
         ConnectionStateChanged?.Invoke(next);

@@ -5,7 +5,9 @@ namespace Odyssey.WebRtc.Tests.Peer;
 
 /// <summary>
 /// A UDP relay on loopback between two peers that drops a share of the RTP (never STUN, DTLS or RTCP, so
-/// the handshake and the feedback that repairs the loss get through) and swaps neighbouring packets.
+/// the handshake and the feedback that repairs the loss get through) and swaps neighbouring packets. With
+/// <c>dropDtlsData</c> it treats DTLS application-data records (content type 23: SCTP, after the handshake)
+/// the same way, for data-channel tests.
 /// Each peer is told the relay's port in place of the other's candidate: side A talks to <see cref="PortForA"/>,
 /// side B to <see cref="PortForB"/>. Deterministic: a seeded random decides.
 /// </summary>
@@ -19,6 +21,7 @@ internal sealed class LossyRelay : IDisposable
     private readonly double _reorderRate;
     private readonly double _duplicateRate;
     private readonly double _tamperRate;
+    private readonly bool _dropDtlsData;
     private readonly Random _random;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
@@ -28,8 +31,12 @@ internal sealed class LossyRelay : IDisposable
     private long _reordered;
     private long _forwarded;
 
-    public LossyRelay(double dropRate, double reorderRate, int seed, double duplicateRate = 0, double tamperRate = 0)
+    /// <summary>DTLS record content type of application data (RFC 6347 §4.1, RFC 5246 §6.2.1).</summary>
+    private const byte DtlsApplicationData = 23;
+
+    public LossyRelay(double dropRate, double reorderRate, int seed, double duplicateRate = 0, double tamperRate = 0, bool dropDtlsData = false)
     {
+        _dropDtlsData = dropDtlsData;
         _duplicateRate = duplicateRate;
         _tamperRate = tamperRate;
         _dropRate = dropRate;
@@ -108,11 +115,12 @@ internal sealed class LossyRelay : IDisposable
             }
 
             var isRtp = datagram.Length > 1 && datagram[0] is >= 128 and <= 191 && datagram[1] is not (>= 192 and <= 223);
+            var lossy = isRtp || (_dropDtlsData && datagram.Length > 0 && datagram[0] == DtlsApplicationData);
             bool drop, hold, duplicate, tamper;
             lock (_random)
             {
-                drop = isRtp && _random.NextDouble() < _dropRate;
-                hold = isRtp && !drop && held is null && _random.NextDouble() < _reorderRate;
+                drop = lossy && _random.NextDouble() < _dropRate;
+                hold = lossy && !drop && held is null && _random.NextDouble() < _reorderRate;
                 duplicate = isRtp && !drop && !hold && _random.NextDouble() < _duplicateRate;
                 tamper = isRtp && !drop && !hold && !duplicate && _random.NextDouble() < _tamperRate;
             }

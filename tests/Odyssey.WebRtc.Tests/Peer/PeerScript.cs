@@ -11,10 +11,19 @@ internal sealed class PeerScript : IDisposable
     private readonly ToolProcess _process;
 
     public PeerScript(params string[] arguments)
+        : this("aiortc_video_peer.py", arguments, 0)
     {
-        var script = Path.Combine(RepositoryRoot.Path, "tests", "Odyssey.WebRtc.Tests", "Peer", "aiortc_video_peer.py");
+    }
+
+    private PeerScript(string scriptName, string[] arguments, int unused)
+    {
+        _ = unused;
+        var script = Path.Combine(RepositoryRoot.Path, "tests", "Odyssey.WebRtc.Tests", "Peer", scriptName);
         _process = new ToolProcess("/usr/bin/python3", [script, .. arguments]);
     }
+
+    /// <summary>aiortc_datachannel_peer.py: the data-channel exchange (see its docstring).</summary>
+    public static PeerScript DataChannels(params string[] arguments) => new("aiortc_datachannel_peer.py", arguments, 0);
 
     public string Transcript => _process.Transcript;
 

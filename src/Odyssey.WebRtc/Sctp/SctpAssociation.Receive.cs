@@ -1,0 +1,560 @@
+using System.Buffers;
+
+namespace Odyssey.WebRtc.Sctp;
+
+/// <summary>
+/// The receive side: packet checks and chunk dispatch, DATA bookkeeping (cumulative TSN, gaps, duplicates),
+/// reassembly and ordered delivery per stream, SACK generation and FORWARD-TSN (RFC 3758 §3.6).
+/// </summary>
+internal sealed partial class SctpAssociation
+{
+    // Gap blocks and duplicates per SACK: enough for heavy reordering, and the SACK stays far below one packet (checked in the constructor).
+    private const int MaxGapBlocks = 64;
+    private const int MaxDuplicates = 16;
+
+    // A DATA chunk further ahead than this from the cumulative TSN cannot be reported in a 16-bit gap block offset.
+    private const uint MaxTsnAhead = ushort.MaxValue;
+
+    private readonly List<uint> _receivedAhead = new(256);
+    private readonly uint[] _duplicates = new uint[MaxDuplicates];
+    private readonly SctpGapBlock[] _gapBlocks = new SctpGapBlock[MaxGapBlocks];
+    private readonly Dictionary<ushort, SctpInboundStream> _inStreams = [];
+    private readonly Stack<SctpInboundChunk> _inboundPool = new();
+    private uint _cumulativeTsn;
+    private int _duplicateCount;
+    private long _receiveBuffered;
+    private int _packetsWithData;
+    private bool _sackRequired;
+    private bool _sackImmediately;
+
+    private void ReceivePacketLocked(ReadOnlySpan<byte> bytes)
+    {
+        if (!SctpPacket.TryParse(bytes, out var packet, out _, out _)
+            || packet.DestinationPort != _options.LocalPort
+            || packet.SourcePort != _options.RemotePort)
+        {
+            _packetsDropped++;
+            return;
+        }
+
+        var enumerator = packet.Chunks;
+        enumerator.MoveNext();
+        var first = enumerator.Current;
+        var chunkCount = 1;
+        while (enumerator.MoveNext())
+        {
+            chunkCount++;
+        }
+
+        var tag = packet.VerificationTag;
+        if (first.Type == SctpChunkType.Init)
+        {
+            TryHandle(first, chunkCount == 1, tag);
+            return;
+        }
+
+        if (!TagAccepted(first, tag))
+        {
+            _packetsDropped++;
+            return;
+        }
+
+        var dataSeen = false;
+        foreach (var chunk in packet.Chunks)
+        {
+            if (chunk.Type == SctpChunkType.Data)
+            {
+                dataSeen = true;
+            }
+
+            if (!TryHandle(chunk, false, tag) || _state == SctpAssociationState.Aborted)
+            {
+                break;
+            }
+        }
+
+        if (dataSeen && _state is SctpAssociationState.Established or SctpAssociationState.ShuttingDown)
+        {
+            // RFC 9260 §6.2: SACK at least every second packet with DATA, at once when something is out of order.
+            _packetsWithData++;
+            if (_sackImmediately || _packetsWithData >= 2)
+            {
+                _sackRequired = true;
+            }
+            else if (!IsArmed(TimerSlot.Sack))
+            {
+                ArmLocked(TimerSlot.Sack, Now + _options.DelayedSackTime.Ticks);
+            }
+
+            _sackImmediately = false;
+        }
+
+        if (_state is SctpAssociationState.Established or SctpAssociationState.ShuttingDown)
+        {
+            TransmitLocked();
+        }
+    }
+
+    // RFC 9260 §8.5 and §8.5.1: the tag is ours, except ABORT and SHUTDOWN-COMPLETE with the T bit, which carry the peer's.
+    private bool TagAccepted(in SctpChunk first, uint tag)
+    {
+        var reflected = (first.Type == SctpChunkType.Abort || first.Type == SctpChunkType.ShutdownComplete)
+            && (first.Flags & SctpSimpleChunks.TagReflectedFlag) != 0;
+        return reflected ? _peerTag != 0 && tag == _peerTag : tag == _localTag;
+    }
+
+    // Handles one chunk; false stops processing the rest of the packet.
+    private bool TryHandle(in SctpChunk chunk, bool alone, uint tag)
+    {
+        try
+        {
+            return Handle(chunk, alone, tag);
+        }
+        catch (SctpParseException)
+        {
+            // A chunk the typed view rejects is dropped; the packet's later chunks may still be good.
+            _chunksDropped++;
+            return true;
+        }
+    }
+
+    private bool Handle(in SctpChunk chunk, bool alone, uint tag)
+    {
+        var established = _state is SctpAssociationState.Established or SctpAssociationState.ShuttingDown;
+        switch (chunk.Type)
+        {
+            case SctpChunkType.Init:
+                if (!alone)
+                {
+                    // §6.10: INIT is never bundled; a packet that tries is discarded from here on.
+                    _chunksDropped++;
+                    return false;
+                }
+
+                HandleInitLocked(chunk, alone, tag);
+                return false;
+            case SctpChunkType.InitAck:
+                HandleInitAckLocked(chunk);
+                return true;
+            case SctpChunkType.CookieEcho:
+                HandleCookieEchoLocked(chunk);
+                return true;
+            case SctpChunkType.CookieAck:
+                HandleCookieAckLocked();
+                return true;
+            case SctpChunkType.Abort:
+                HandleAbortLocked(chunk);
+                return false;
+            case SctpChunkType.Error:
+                return true;
+            case SctpChunkType.Heartbeat:
+                HandleHeartbeatLocked(chunk);
+                return true;
+        }
+
+        if (!established)
+        {
+            // DATA, SACK, SHUTDOWN... before the association exists are out of place (§8.4): skip them.
+            _chunksDropped++;
+            return true;
+        }
+
+        switch (chunk.Type)
+        {
+            case SctpChunkType.Data:
+                HandleDataLocked(chunk);
+                return _state != SctpAssociationState.Aborted;
+            case SctpChunkType.Sack:
+                HandleSackLocked(chunk);
+                return true;
+            case SctpChunkType.HeartbeatAck:
+                HandleHeartbeatAckLocked(chunk);
+                return true;
+            case SctpChunkType.Shutdown:
+                HandleShutdownLocked(chunk);
+                return true;
+            case SctpChunkType.ShutdownAck:
+                HandleShutdownAckLocked();
+                return false;
+            case SctpChunkType.ShutdownComplete:
+                HandleShutdownCompleteLocked();
+                return false;
+            case SctpChunkType.ForwardTsn:
+                HandleForwardTsnLocked(chunk);
+                return true;
+            case SctpChunkType.ReConfig:
+                HandleReConfigLocked(chunk);
+                return true;
+            default:
+                // §3.2: the upper two bits say whether to skip an unknown chunk or stop processing the packet.
+                _chunksDropped++;
+                return chunk.UnknownAction is SctpUnknownAction.Skip or SctpUnknownAction.SkipAndReport;
+        }
+    }
+
+    private void HandleDataLocked(in SctpChunk chunk)
+    {
+        var data = SctpDataChunk.Read(chunk);
+        _dataChunksReceived++;
+        var tsn = data.Tsn;
+        var userData = data.UserData;
+        if (userData.IsEmpty)
+        {
+            // §6.2: DATA without user data is a protocol violation; drop it rather than deliver nothing.
+            _chunksDropped++;
+            return;
+        }
+
+        if (SctpSerial.Le(tsn, _cumulativeTsn) || IndexOfReceived(tsn) >= 0)
+        {
+            _duplicateTsns++;
+            if (_duplicateCount < MaxDuplicates)
+            {
+                _duplicates[_duplicateCount++] = tsn;
+            }
+
+            // §6.2: a duplicate means our SACK was lost; answer at once.
+            _sackImmediately = true;
+            return;
+        }
+
+        if (tsn - _cumulativeTsn > MaxTsnAhead)
+        {
+            _chunksDropped++;
+            return;
+        }
+
+        // §6.2: over the window, drop new data, but always take the next expected TSN so the window can drain.
+        if (_receiveBuffered + userData.Length > _options.ReceiveWindow && tsn != _cumulativeTsn + 1)
+        {
+            _chunksDropped++;
+            _sackImmediately = true;
+            return;
+        }
+
+        MarkReceivedLocked(tsn);
+        var streamId = data.StreamId;
+        if (streamId >= _inboundStreams)
+        {
+            // §6.5: acknowledge the TSN but discard data for a stream that does not exist.
+            _chunksDropped++;
+            return;
+        }
+
+        var stream = GetInboundStream(streamId);
+        if (!data.Unordered && SctpSerial.Lt(data.StreamSequence, stream.NextSsn))
+        {
+            // Already delivered or skipped by FORWARD-TSN: keep the TSN, drop the data.
+            _chunksDropped++;
+            return;
+        }
+
+        var inbound = _inboundPool.Count > 0 ? _inboundPool.Pop() : new SctpInboundChunk();
+        inbound.Tsn = tsn;
+        inbound.Ssn = data.StreamSequence;
+        inbound.Ppid = data.Ppid;
+        inbound.Flags = data.Flags;
+        inbound.Length = userData.Length;
+        inbound.Buffer = ArrayPool<byte>.Shared.Rent(userData.Length);
+        userData.CopyTo(inbound.Buffer);
+        _receiveBuffered += userData.Length;
+
+        var at = InsertByTsn(stream.Chunks, inbound);
+        if (RunLength(stream.Chunks, at) > _options.MaxMessageSize)
+        {
+            AbortLocked($"incoming message on stream {streamId} exceeds the max-message-size {_options.MaxMessageSize} (TSN {tsn})", sendAbort: true);
+            return;
+        }
+
+        DeliverLocked(streamId, stream);
+    }
+
+    private void MarkReceivedLocked(uint tsn)
+    {
+        if (tsn == _cumulativeTsn + 1)
+        {
+            _cumulativeTsn = tsn;
+            AdvanceCumulativeLocked();
+            return;
+        }
+
+        // Kept sorted by distance from the cumulative TSN, which stays right across the wrap-around.
+        var list = _receivedAhead;
+        var offset = tsn - _cumulativeTsn;
+        var at = list.Count;
+        while (at > 0 && list[at - 1] - _cumulativeTsn > offset)
+        {
+            at--;
+        }
+
+        list.Insert(at, tsn);
+        _sackImmediately = true;
+    }
+
+    private void AdvanceCumulativeLocked()
+    {
+        var list = _receivedAhead;
+        var drop = 0;
+        while (drop < list.Count && SctpSerial.Le(list[drop], _cumulativeTsn + 1))
+        {
+            if (list[drop] == _cumulativeTsn + 1)
+            {
+                _cumulativeTsn++;
+            }
+
+            drop++;
+        }
+
+        if (drop > 0)
+        {
+            list.RemoveRange(0, drop);
+        }
+    }
+
+    private int IndexOfReceived(uint tsn)
+    {
+        var list = _receivedAhead;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] == tsn)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private SctpInboundStream GetInboundStream(ushort streamId)
+    {
+        if (!_inStreams.TryGetValue(streamId, out var stream))
+        {
+            stream = new SctpInboundStream();
+            _inStreams.Add(streamId, stream);
+        }
+
+        return stream;
+    }
+
+    private static int InsertByTsn(List<SctpInboundChunk> chunks, SctpInboundChunk chunk)
+    {
+        var at = chunks.Count;
+        while (at > 0 && SctpSerial.Gt(chunks[at - 1].Tsn, chunk.Tsn))
+        {
+            at--;
+        }
+
+        chunks.Insert(at, chunk);
+        return at;
+    }
+
+    // Bytes of the fragment run (consecutive TSNs from a B to an E chunk) that holds chunks[at], as far as it has arrived.
+    private static long RunLength(List<SctpInboundChunk> chunks, int at)
+    {
+        var start = at;
+        while (start > 0 && !chunks[start].Beginning && chunks[start - 1].Tsn == chunks[start].Tsn - 1 && !chunks[start - 1].Ending)
+        {
+            start--;
+        }
+
+        long total = chunks[start].Length;
+        var end = start;
+        while (!chunks[end].Ending && end + 1 < chunks.Count && chunks[end + 1].Tsn == chunks[end].Tsn + 1 && !chunks[end + 1].Beginning)
+        {
+            end++;
+            total += chunks[end].Length;
+        }
+
+        return total;
+    }
+
+    // Delivers every complete message the stream allows: unordered ones at once, ordered ones by SSN.
+    private void DeliverLocked(ushort streamId, SctpInboundStream stream)
+    {
+        var chunks = stream.Chunks;
+        var i = 0;
+        while (i < chunks.Count)
+        {
+            var first = chunks[i];
+            if (!first.Beginning || (!first.Unordered && first.Ssn != stream.NextSsn))
+            {
+                i++;
+                continue;
+            }
+
+            var end = i;
+            long total = first.Length;
+            while (!chunks[end].Ending)
+            {
+                if (end + 1 >= chunks.Count || chunks[end + 1].Tsn != chunks[end].Tsn + 1 || chunks[end + 1].Beginning)
+                {
+                    end = -1;
+                    break;
+                }
+
+                end++;
+                total += chunks[end].Length;
+            }
+
+            if (end < 0)
+            {
+                i++;
+                continue;
+            }
+
+            byte[] buffer;
+            if (end == i)
+            {
+                // One fragment: hand its rented buffer to the event, no copy.
+                buffer = first.Buffer!;
+                first.Buffer = null;
+            }
+            else
+            {
+                buffer = ArrayPool<byte>.Shared.Rent((int)total);
+                var at = 0;
+                for (var k = i; k <= end; k++)
+                {
+                    chunks[k].Payload().CopyTo(buffer.AsSpan(at));
+                    at += chunks[k].Length;
+                }
+            }
+
+            _events.Enqueue(new SctpEvent(SctpEventKind.Message, streamId, first.Ppid, buffer, (int)total, default));
+            _receiveBuffered -= total;
+            if (!first.Unordered)
+            {
+                stream.NextSsn++;
+            }
+
+            for (var k = i; k <= end; k++)
+            {
+                ReleaseInbound(chunks[k]);
+            }
+
+            chunks.RemoveRange(i, end - i + 1);
+
+            // An ordered delivery may unblock an earlier-positioned later SSN: look again from the start.
+            i = 0;
+        }
+    }
+
+    private void ReleaseInbound(SctpInboundChunk chunk)
+    {
+        if (chunk.Buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            chunk.Buffer = null;
+        }
+
+        _inboundPool.Push(chunk);
+    }
+
+    private void WriteSackLocked(ref SctpPacketWriter writer)
+    {
+        var blocks = 0;
+        var list = _receivedAhead;
+        var i = 0;
+        while (i < list.Count && blocks < MaxGapBlocks)
+        {
+            var start = list[i] - _cumulativeTsn;
+            var end = start;
+            i++;
+            while (i < list.Count && list[i] - _cumulativeTsn == end + 1)
+            {
+                end++;
+                i++;
+            }
+
+            if (end > ushort.MaxValue)
+            {
+                break;
+            }
+
+            _gapBlocks[blocks++] = new SctpGapBlock((ushort)start, (ushort)end);
+        }
+
+        writer.WriteSack(_cumulativeTsn, AdvertisedWindow(), _gapBlocks.AsSpan(0, blocks), _duplicates.AsSpan(0, _duplicateCount));
+        _duplicateCount = 0;
+        _packetsWithData = 0;
+        _sackRequired = false;
+        DisarmLocked(TimerSlot.Sack);
+    }
+
+    private int SackSize()
+    {
+        // An upper bound, so the SACK is sure to fit where it is placed.
+        return SctpPacket.ChunkHeaderSize + SctpSackChunk.FixedSize + (4 * Math.Min(_receivedAhead.Count, MaxGapBlocks)) + (4 * _duplicateCount);
+    }
+
+    private uint AdvertisedWindow() => (uint)Math.Max(0, _options.ReceiveWindow - _receiveBuffered);
+
+    private void HandleForwardTsnLocked(in SctpChunk chunk)
+    {
+        var forward = SctpForwardTsnChunk.Read(chunk);
+
+        // RFC 3758 §3.6: answer every FORWARD-TSN with a SACK at once.
+        _sackRequired = true;
+        var newCumulative = forward.NewCumulativeTsn;
+        if (SctpSerial.Le(newCumulative, _cumulativeTsn) || newCumulative - _cumulativeTsn > MaxTsnAhead)
+        {
+            return;
+        }
+
+        var list = _receivedAhead;
+        var drop = 0;
+        while (drop < list.Count && SctpSerial.Le(list[drop], newCumulative))
+        {
+            drop++;
+        }
+
+        list.RemoveRange(0, drop);
+        _cumulativeTsn = newCumulative;
+        AdvanceCumulativeLocked();
+
+        for (var i = 0; i < forward.StreamCount; i++)
+        {
+            var skipped = forward.GetStream(i);
+            if (skipped.StreamId >= _inboundStreams)
+            {
+                continue;
+            }
+
+            var stream = GetInboundStream(skipped.StreamId);
+            if (SctpSerial.Le(stream.NextSsn, skipped.StreamSequence))
+            {
+                stream.NextSsn = (ushort)(skipped.StreamSequence + 1);
+            }
+        }
+
+        // Fragments at or below the new cumulative TSN that are still held belong to abandoned messages (complete
+        // unordered ones left at once; ordered ones listed above are now behind NextSsn): drop them.
+        foreach (var (streamId, stream) in _inStreams)
+        {
+            var chunks = stream.Chunks;
+            var removed = false;
+            for (var k = chunks.Count - 1; k >= 0; k--)
+            {
+                var held = chunks[k];
+                if (SctpSerial.Le(held.Tsn, newCumulative) && (held.Unordered || SctpSerial.Lt(held.Ssn, stream.NextSsn)))
+                {
+                    _receiveBuffered -= held.Length;
+                    ReleaseInbound(held);
+                    chunks.RemoveAt(k);
+                    removed = true;
+                }
+            }
+
+            if (removed || chunks.Count > 0)
+            {
+                DeliverLocked(streamId, stream);
+            }
+        }
+    }
+}
+
+/// <summary>Small helpers on the pooled chunk types.</summary>
+internal static class SctpChunkExtensions
+{
+    public static ReadOnlySpan<byte> Payload(this SctpInboundChunk chunk) => chunk.Buffer.AsSpan(0, chunk.Length);
+}
