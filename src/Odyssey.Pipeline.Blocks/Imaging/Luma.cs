@@ -8,14 +8,6 @@ namespace Odyssey.Pipeline.Blocks;
 /// </summary>
 internal static class Luma
 {
-    // The same BT.601 weights in 8-bit fixed point, for reading a few pixels without converting a frame;
-    // they sum to 256, so a grey pixel keeps its exact value.
-    private const int RedWeight = 77;
-    private const int GreenWeight = 150;
-    private const int BlueWeight = 29;
-    private const int FixedPointShift = 8;
-    private const int Rounding = 1 << (FixedPointShift - 1);
-
     /// <summary>
     /// For packed RGB input, a pooled GRAY8 frame holding its luma (the caller releases it); null when
     /// plane 0 of <paramref name="frame"/> already is luma.
@@ -40,8 +32,4 @@ internal static class Luma
             throw;
         }
     }
-
-    /// <summary>Luma of one packed pixel.</summary>
-    public static int Of(byte red, byte green, byte blue) =>
-        ((red * RedWeight) + (green * GreenWeight) + (blue * BlueWeight) + Rounding) >> FixedPointShift;
 }

@@ -46,6 +46,7 @@ internal sealed class MediaSession : IAsyncDisposable
     private long _consumerDrops;
     private long _framesSent;
     private bool _disposed;
+    private Random? _loss;
 
     public MediaSession(
         IDatagramTransport transport,
@@ -81,6 +82,17 @@ internal sealed class MediaSession : IAsyncDisposable
 
         _sendBuffer = new byte[sendSize];
         _nextReport = Now + FirstReportDelay;
+    }
+
+    /// <summary>PeerConnectionOptions.SendLossRate: the fraction of outgoing RTP dropped before the wire (a fault for tests).</summary>
+    public double SendLossRate
+    {
+        get;
+        init
+        {
+            field = value;
+            _loss = value > 0 ? new Random() : null;
+        }
     }
 
     public SrtpStatistics InboundSrtp => _inbound.Statistics;
@@ -320,6 +332,11 @@ internal sealed class MediaSession : IAsyncDisposable
     private void SendPlainRtp(ReadOnlySpan<byte> packet)
     {
         if (packet.Length + _outbound.RtpOverhead > _sendBuffer.Length)
+        {
+            return;
+        }
+
+        if (_loss is not null && _loss.NextDouble() < SendLossRate)
         {
             return;
         }

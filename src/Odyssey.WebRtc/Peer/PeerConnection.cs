@@ -1017,7 +1017,10 @@ public sealed class PeerConnection : IAsyncDisposable
                 return;
             }
 
-            media = new MediaSession(ice.Transport, localKey, remoteKey, _receiveConfig, RemoteVideo, _sendConfig, LocalVideo, _pool, _options.RtcpInterval, _epoch);
+            media = new MediaSession(ice.Transport, localKey, remoteKey, _receiveConfig, RemoteVideo, _sendConfig, LocalVideo, _pool, _options.RtcpInterval, _epoch)
+            {
+                SendLossRate = _options.SendLossRate,
+            };
             lock (_early)
             {
                 foreach (var early in _earlyDatagrams)

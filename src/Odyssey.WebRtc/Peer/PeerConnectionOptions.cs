@@ -63,6 +63,13 @@ public sealed record PeerConnectionOptions
     /// <summary>Send pacing in bits/s; 0 sends each frame's packets at once.</summary>
     public long PacingBitsPerSecond { get; init; }
 
+    /// <summary>
+    /// Fault injection for tests and the Odyssey emulator: this fraction (0–1) of outgoing RTP packets,
+    /// retransmissions included, is dropped before the wire (counted in <see cref="OutboundVideoStats"/> as
+    /// sent). 0, the default, drops nothing; RTCP is never dropped.
+    /// </summary>
+    public double SendLossRate { get; init; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Ice, nameof(Ice));
@@ -70,6 +77,10 @@ public sealed record PeerConnectionOptions
         ArgumentNullException.ThrowIfNull(JitterBuffer, nameof(JitterBuffer));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveQueueCapacity, 1, nameof(ReceiveQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfNegative(PacingBitsPerSecond, nameof(PacingBitsPerSecond));
+        if (!(SendLossRate is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SendLossRate), SendLossRate, "PeerConnectionOptions.SendLossRate must be in [0, 1]");
+        }
         if (RtcpInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(RtcpInterval), RtcpInterval, "PeerConnectionOptions.RtcpInterval must be positive");

@@ -1,10 +1,9 @@
-using Odyssey.Media;
-
-namespace Odyssey.Pipeline.Blocks;
+namespace Odyssey.Media;
 
 /// <summary>
-/// A machine-readable stamp of a frame's index, drawn by <c>testpattern</c> in the top quarter of the
-/// picture, so tests and sinks downstream can check order and loss after filters and lossy codecs.
+/// A machine-readable stamp of a frame's index, drawn in the top quarter of the picture (by the pipeline's
+/// <c>testpattern</c> source and the Odyssey emulator's world), so tests and sinks downstream can check
+/// order and loss after filters, lossy codecs and networks.
 /// </summary>
 /// <remarks>
 /// The stamp is a grid of <see cref="Columns"/> × <see cref="Rows"/> black or white cells. Cell edges sit
@@ -54,15 +53,31 @@ public static class FrameIndexCode
     private const byte White = 255;
     private const byte Black = 0;
 
-    /// <summary>Draws the stamp of <paramref name="index"/> into a BGR24, RGB24 or GRAY8 frame (black and white are the same in both orders).</summary>
-    internal static void Draw(VideoFrame frame, long index)
+    /// <summary>Neutral chroma (no colour) under the stamp of a YUV frame, so it reads the same after conversion to RGB.</summary>
+    private const byte NeutralChroma = 128;
+
+    // BT.601 luma weights (0.299, 0.587, 0.114) in 8-bit fixed point, for reading a few packed pixels without
+    // converting the frame; they sum to 256, so a grey pixel keeps its exact value.
+    private const int RedWeight = 77;
+    private const int GreenWeight = 150;
+    private const int BlueWeight = 29;
+    private const int FixedPointShift = 8;
+    private const int Rounding = 1 << (FixedPointShift - 1);
+
+    /// <summary>
+    /// Draws the stamp of <paramref name="index"/> into a BGR24, RGB24, GRAY8, I420 or NV12 frame: luma cells
+    /// (black and white are the same in both RGB orders) and, for YUV, neutral chroma under them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The frame has another pixel format.</exception>
+    public static void Draw(VideoFrame frame, long index)
     {
-        if (frame.Format is not (PixelFormat.Bgr24 or PixelFormat.Rgb24 or PixelFormat.Gray8))
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Format is not (PixelFormat.Bgr24 or PixelFormat.Rgb24 or PixelFormat.Gray8 or PixelFormat.I420 or PixelFormat.Nv12))
         {
-            throw new ArgumentException($"the index stamp is drawn on packed frames, not {frame.Format}", nameof(frame));
+            throw new ArgumentException($"the index stamp is drawn on BGR24, RGB24, GRAY8, I420 or NV12 frames, not {frame.Format}", nameof(frame));
         }
 
-        var bytesPerPixel = frame.Format == PixelFormat.Gray8 ? 1 : 3;
+        var bytesPerPixel = frame.Format is PixelFormat.Bgr24 or PixelFormat.Rgb24 ? 3 : 1;
         var value = (uint)index;
         var check = Check(value);
         for (var cell = 0; cell < Cells; cell++)
@@ -72,6 +87,31 @@ public static class FrameIndexCode
             for (var y = top; y < bottom; y++)
             {
                 frame.GetRow(0, y)[(left * bytesPerPixel)..(right * bytesPerPixel)].Fill(colour);
+            }
+        }
+
+        if (frame.Format is PixelFormat.I420 or PixelFormat.Nv12)
+        {
+            NeutraliseChroma(frame);
+        }
+    }
+
+    /// <summary>Sets the chroma under the grid's rows to neutral (4:2:0: half the rows and columns, rounded up).</summary>
+    private static void NeutraliseChroma(VideoFrame frame)
+    {
+        var gridBottom = Rows * frame.Height / HeightDivisions;
+        var chromaRows = Math.Min((gridBottom + 1) / 2, (frame.Height + 1) / 2);
+        var chromaWidth = (frame.Width + 1) / 2;
+        for (var y = 0; y < chromaRows; y++)
+        {
+            if (frame.Format == PixelFormat.Nv12)
+            {
+                frame.GetRow(1, y)[..(2 * chromaWidth)].Fill(NeutralChroma);
+            }
+            else
+            {
+                frame.GetRow(1, y)[..chromaWidth].Fill(NeutralChroma);
+                frame.GetRow(2, y)[..chromaWidth].Fill(NeutralChroma);
             }
         }
     }
@@ -186,14 +226,14 @@ public static class FrameIndexCode
                 case PixelFormat.Bgr24:
                     for (var x = left; x < right; x += stepX, samples++)
                     {
-                        sum += Luma.Of(row[(3 * x) + 2], row[(3 * x) + 1], row[3 * x]);
+                        sum += LumaOf(row[(3 * x) + 2], row[(3 * x) + 1], row[3 * x]);
                     }
 
                     break;
                 case PixelFormat.Rgb24:
                     for (var x = left; x < right; x += stepX, samples++)
                     {
-                        sum += Luma.Of(row[3 * x], row[(3 * x) + 1], row[(3 * x) + 2]);
+                        sum += LumaOf(row[3 * x], row[(3 * x) + 1], row[(3 * x) + 2]);
                     }
 
                     break;
@@ -209,4 +249,7 @@ public static class FrameIndexCode
 
         return (int)(sum / samples);
     }
+
+    private static int LumaOf(byte red, byte green, byte blue) =>
+        ((red * RedWeight) + (green * GreenWeight) + (blue * BlueWeight) + Rounding) >> FixedPointShift;
 }
