@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using Odyssey.Client.Tests.Fakes;
+using Odyssey.Emulator;
+using Odyssey.Media;
+using Odyssey.WebRtc;
+using Odyssey.WebRtc.Ice;
+using Xunit.Abstractions;
+
+namespace Odyssey.Client.Tests;
+
+/// <summary>The client against the Odyssey emulator over real sockets on loopback: the whole flow and the §9 faults.</summary>
+public sealed class EndToEndTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static EmulatorOptions Emulator(Func<EmulatorOptions, EmulatorOptions>? edit = null)
+    {
+        var options = new EmulatorOptions { Width = 320, Height = 176, Fps = 30, BitrateKbps = 500 };
+        return edit is null ? options : edit(options);
+    }
+
+    private OdysseyClient Client(EmulatorServer emulator, ConcurrentQueue<string>? events = null) => new(new ClientConfig
+    {
+        ApiKey = emulator.ApiKey,
+        ApiUrl = emulator.ApiUrl.ToString(),
+        Advanced = new AdvancedConfig
+        {
+            MaxRetries = 0,
+            PeerConnection = new PeerConnectionOptions { Ice = new IceAgentOptions { LoopbackOnly = true, UseIPv6 = false } },
+            FrameQueueCapacity = 512,
+        },
+    });
+
+    private static OdysseyEventHandlers Record(ConcurrentQueue<string> events) => new()
+    {
+        OnConnected = () => events.Enqueue("connected"),
+        OnDisconnected = () => events.Enqueue("disconnected"),
+        OnStreamStarted = id => events.Enqueue("started"),
+        OnStreamEnded = () => events.Enqueue("ended"),
+        OnInteractAcknowledged = p => events.Enqueue("ack:" + p),
+        OnStreamError = (r, m) => events.Enqueue($"stream-error:{r}"),
+        OnError = (e, fatal) => events.Enqueue($"error:{fatal}:{e.GetType().Name}"),
+        OnStatusChange = (s, _) => events.Enqueue("status:" + OdysseyClient.StatusText(s)),
+    };
+
+    [Fact]
+    public async Task WholeFlow_ConnectStartInteractEnd_FramesInOrderEventsInOrderRecordingListed()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Emulator());
+        var events = new ConcurrentQueue<string>();
+        await using var client = Client(emulator);
+        using var cancel = new CancellationTokenSource(Timeout);
+
+        await client.ConnectAsync(Record(events), cancel.Token);
+        Assert.Equal(ConnectionStatus.Connected, client.Status);
+        Assert.Equal(PeerConnectionState.Connected, client.ConnectionState);
+        var indices = new List<long>();
+        var decoded = 0;
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var frame in client.ReadFramesAsync(cancel.Token))
+            {
+                try
+                {
+                    Assert.Equal(PixelFormat.Rgb24, frame.Format);
+                    decoded++;
+                    if (FrameIndexCode.TryRead(frame, out var index))
+                    {
+                        lock (indices)
+                        {
+                            indices.Add(index);
+                        }
+                    }
+                }
+                finally
+                {
+                    frame.Release();
+                }
+            }
+        });
+
+        var streamId = await client.StartStreamAsync("a quiet forest", portrait: false, cancellationToken: cancel.Token);
+        Assert.False(string.IsNullOrEmpty(streamId));
+        Assert.Equal(streamId, client.StreamId);
+        foreach (var prompt in new[] { "it starts to rain", "a deer walks by", "night falls" })
+        {
+            Assert.Equal(prompt, await client.InteractAsync(prompt, cancel.Token));
+            Assert.Equal(prompt, client.LastAppliedPrompt);
+        }
+
+        await Eventually.WaitAsync(() => { lock (indices) { return indices.Count >= 20; } }, "20 stamped frames decoded");
+        await client.EndStreamAsync(cancel.Token);
+        await client.DisconnectAsync();
+        Assert.Equal(ConnectionStatus.Disconnected, client.Status);
+
+        List<long> seen;
+        lock (indices)
+        {
+            seen = [.. indices];
+        }
+
+        output.WriteLine($"decoded {decoded} frames, {seen.Count} stamped, first {seen[0]}, last {seen[^1]}, dropped {client.DroppedFrames}");
+        for (var i = 1; i < seen.Count; i++)
+        {
+            Assert.True(seen[i] > seen[i - 1], $"frame {seen[i]} after {seen[i - 1]}: out of order");
+        }
+
+        Assert.Equal(0, client.DroppedFrames);
+        var order = events.Where(e => !e.StartsWith("status:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["connected", "started", "ack:it starts to rain", "ack:a deer walks by", "ack:night falls", "ended", "disconnected"], order);
+        Assert.Equal(
+            ["status:authenticating", "status:connecting", "status:connected", "status:disconnected"],
+            events.Where(e => e.StartsWith("status:", StringComparison.Ordinal)));
+
+        // Recordings need only the API key, and list the stream once it ended.
+        await Eventually.WaitAsync(() => client.ListStreamRecordingsAsync().Result.Recordings.Any(r => r.StreamId == streamId), "the stream's recording");
+        var recording = await client.GetRecordingAsync(streamId, cancel.Token);
+        Assert.Equal(streamId, recording.StreamId);
+        Assert.NotNull(recording.VideoUrl);
+    }
+}
