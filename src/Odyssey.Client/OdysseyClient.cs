@@ -692,15 +692,22 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             }
         }
 
-        await TearDownAsync(status, message, fireDisconnected: true, keepFailed: status != ConnectionStatus.Failed).ConfigureAwait(false);
+        // §9 (JS): cleanup and status first, then onError, then onDisconnected.
+        var wasReady = await TearDownAsync(status, message, fireDisconnected: false, keepFailed: status != ConnectionStatus.Failed).ConfigureAwait(false);
         if (error is not null)
         {
             _log.Error(true, error.Message);
             Invoke(_handlers.OnError, error, true);
         }
+
+        if (wasReady && attempt.TryMarkDisconnected())
+        {
+            Invoke(_handlers.OnDisconnected);
+        }
     }
 
-    private async Task TearDownAsync(ConnectionStatus status, string message, bool fireDisconnected, bool keepFailed = false)
+    /// <summary>Closes the connection and sets the status; returns whether it had been ready (connected).</summary>
+    private async Task<bool> TearDownAsync(ConnectionStatus status, string message, bool fireDisconnected, bool keepFailed = false)
     {
         Attempt? connection;
         bool wasReady;
@@ -738,6 +745,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         {
             Invoke(_handlers.OnDisconnected);
         }
+
+        return wasReady;
     }
 
     private async Task DropAttemptAsync()

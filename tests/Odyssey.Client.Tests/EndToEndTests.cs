@@ -119,3 +119,129 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         Assert.NotNull(recording.VideoUrl);
     }
 }
+
+/// <summary>Each §9 condition produced by the emulator's fault options: the typed error and the status path.</summary>
+public sealed class EndToEndFaultTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static EmulatorOptions Small => new() { Width = 320, Height = 176, BitrateKbps = 300 };
+
+    private static OdysseyClient Client(EmulatorServer emulator, string? apiKey = null) => new(new ClientConfig
+    {
+        ApiKey = apiKey ?? emulator.ApiKey,
+        ApiUrl = emulator.ApiUrl.ToString(),
+        Advanced = new AdvancedConfig
+        {
+            MaxRetries = 0,
+            QueueTimeout = TimeSpan.Zero,
+            PeerConnection = new PeerConnectionOptions { Ice = new IceAgentOptions { LoopbackOnly = true, UseIPv6 = false } },
+        },
+    });
+
+    [Theory]
+    [InlineData(UsageErrorCode.MonthlyLimitReached, typeof(MonthlyLimitReachedError))]
+    [InlineData(UsageErrorCode.ConcurrentLimitReached, typeof(ConcurrentLimitReachedError))]
+    [InlineData(UsageErrorCode.StreamDurationExceeded, typeof(StreamDurationExceededError))]
+    [InlineData(UsageErrorCode.AccountSuspended, typeof(AccountSuspendedError))]
+    [InlineData(UsageErrorCode.RateLimited, typeof(RateLimitError))]
+    public async Task Connect_EmulatorForcesUsageError_TypedUsageErrorAndFailed(UsageErrorCode code, Type type)
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { ForcedUsageError = code });
+        await using var client = Client(emulator);
+
+        var error = await Assert.ThrowsAnyAsync<OdysseyUsageError>(() => client.ConnectAsync().WaitAsync(Timeout));
+
+        Assert.IsType(type, error);
+        Assert.False(string.IsNullOrEmpty(error.Code));
+        Assert.Equal(ConnectionStatus.Failed, client.Status);
+    }
+
+    [Fact]
+    public async Task Connect_WrongKeyAndDeniedKey_AuthErrors()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { DeniedApiKeys = ["ody_denied_key_000"] });
+        await using var wrong = Client(emulator, "ody_wrong_key_0000");
+        await using var denied = Client(emulator, "ody_denied_key_000");
+
+        var invalid = await Assert.ThrowsAsync<OdysseyAuthError>(() => wrong.ConnectAsync().WaitAsync(Timeout));
+        var refused = await Assert.ThrowsAsync<OdysseyAuthError>(() => denied.ConnectAsync().WaitAsync(Timeout));
+
+        Assert.Equal("Invalid API key", invalid.Message);
+        Assert.Equal(403, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Connect_AllStreamersBusy_NoStreamersAvailable()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { BusyResponsesBeforeAssign = 100 });
+        await using var client = Client(emulator);
+
+        var error = await Assert.ThrowsAsync<OdysseyConnectionError>(() => client.ConnectAsync().WaitAsync(Timeout));
+
+        Assert.Equal("No streamers available. Please try again later.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("streamer_not_available", "Streamer not available. Please ensure the streamer is running.")]
+    [InlineData("duration_limit_reached", "Connection exceeded maximum allowed duration.")]
+    public async Task Connect_EmulatorSignalsError_ConnectionErrorWithMappedText(string reason, string message)
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { SignalingErrorReason = reason });
+        await using var client = Client(emulator);
+
+        var error = await Assert.ThrowsAsync<OdysseyConnectionError>(() => client.ConnectAsync().WaitAsync(Timeout));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(ConnectionStatus.Failed, client.Status);
+    }
+
+    [Theory]
+    [InlineData("quota_exceeded", typeof(MonthlyLimitReachedError))]
+    [InlineData("concurrent_limit_exceeded", typeof(ConcurrentLimitReachedError))]
+    [InlineData("lease_denied", typeof(OdysseyStreamError))]
+    public async Task StartStream_EmulatorForcesStreamError_TypedErrorAndStreamErrorEvent(string reason, Type type)
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { ForcedStreamErrorReason = reason });
+        await using var client = Client(emulator);
+        var streamErrors = new ConcurrentQueue<string>();
+        using var cancel = new CancellationTokenSource(Timeout);
+        await client.ConnectAsync(new OdysseyEventHandlers { OnStreamError = (r, _) => streamErrors.Enqueue(r) }, cancel.Token);
+
+        var error = await Assert.ThrowsAnyAsync<OdysseyError>(() => client.StartStreamAsync("a cat", cancellationToken: cancel.Token));
+
+        Assert.IsType(type, error);
+        Assert.Equal([reason], streamErrors);
+        Assert.Equal(ConnectionStatus.Connected, client.Status); // a stream error leaves the connection up
+    }
+
+    [Fact]
+    public async Task Connection_EmulatorDropsIt_OnDisconnectedFiresAndStatusFailed()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(Small with { DropConnectionAfter = TimeSpan.FromMilliseconds(200) });
+        await using var client = Client(emulator);
+        var disconnected = new TaskCompletionSource();
+        var fatal = new ConcurrentQueue<OdysseyError>();
+        using var cancel = new CancellationTokenSource(Timeout);
+        await client.ConnectAsync(
+            new OdysseyEventHandlers
+            {
+                OnDisconnected = () => disconnected.TrySetResult(),
+                OnError = (e, f) =>
+                {
+                    if (f)
+                    {
+                        fatal.Enqueue(e);
+                    }
+                },
+            },
+            cancel.Token);
+
+        await client.StartStreamAsync("a cat", cancellationToken: cancel.Token);
+        await disconnected.Task.WaitAsync(Timeout);
+
+        Assert.Equal(ConnectionStatus.Failed, client.Status);
+        Assert.IsType<OdysseyConnectionError>(Assert.Single(fatal));
+        await Assert.ThrowsAsync<OdysseyStreamError>(() => client.InteractAsync("still there?"));
+    }
+}
