@@ -202,9 +202,10 @@ public sealed class EndToEndLogTests
         var plain = await client.StartStreamAsync("a meadow", cancellationToken: cancel.Token);
         await client.EndStreamAsync(cancel.Token);
         await client.ListStreamRecordingsAsync(cancellationToken: cancel.Token);
-        await client.DisconnectAsync();
 
         Assert.NotEqual(withImage, plain);
+        Assert.Equal(1, logs.Lines.Count(l => l.Contains("Odyssey signalling: sent interactive_stream_start", StringComparison.Ordinal)));
+        await client.DisconnectAsync();
         Assert.Equal(2, sniffer.Tokens.Count); // one access token (reused), one session token
         var text = string.Join("\n", logs.Lines) + string.Join("\n", errors);
         Assert.Contains(logs.Lines, l => l.Contains("Odyssey signalling: sent answer", StringComparison.Ordinal));
