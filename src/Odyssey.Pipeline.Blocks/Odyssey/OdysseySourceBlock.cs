@@ -152,6 +152,9 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
     /// <summary>Prompts queued for sending; more are dropped (and reported) rather than steering minutes late.</summary>
     private const int PromptQueueCapacity = 16;
 
+    /// <summary>Packets held while the start is being acknowledged: a second or two of video at most.</summary>
+    private const int HoldLimit = 64;
+
     private readonly Channel<OdysseyEventRecord> _events = Channel.CreateUnbounded<OdysseyEventRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<(string Prompt, string Origin)> _prompts = Channel.CreateBounded<(string, string)>(
         new BoundedChannelOptions(PromptQueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -167,6 +170,11 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
     private TimeSpan _ptsOffset;
     private TimeSpan _lastPts;
     private TimeSpan _lastStep;
+    private ClientCredentials? _credentials;
+    private volatile bool _streamStarted;
+    private volatile string? _currentPrompt;
+    private volatile string? _lostCause;
+    private volatile bool _tearingDown;
 
     /// <summary>The emulator started for this run, if any (tests read its recordings).</summary>
     public EmulatorServer? EmbeddedEmulator => _emulator;
@@ -245,20 +253,41 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
         while (!run.IsCancellationRequested)
         {
             using var lost = new CancellationTokenSource();
-            var client = await ConnectAndStartAsync(lost, reconnects > 0, run).ConfigureAwait(false);
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(run, lost.Token);
+            var client = await ConnectAsync(lost, reconnects > 0, run).ConfigureAwait(false);
             if (client is null)
             {
                 return;
             }
 
-            using var reading = CancellationTokenSource.CreateLinkedTokenSource(run, lost.Token);
+            // Reading starts before the start message goes out: the stream's first keyframe may
+            // overtake stream_started (RTP and the data channel are separate paths).
             var before = FramesWritten;
+            _streamStarted = false;
+            var forward = ForwardAsync(client, output, reading.Token);
             try
             {
-                await ForwardAsync(client, output, reading.Token).ConfigureAwait(false);
+                if (!await StartAsync(client, run).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await forward.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (reading.IsCancellationRequested)
             {
+            }
+            finally
+            {
+                await reading.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await forward.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // the reader stops by cancellation
+                }
             }
 
             if (!lost.IsCancellationRequested || run.IsCancellationRequested)
@@ -294,16 +323,14 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
         }
     }
 
-    private volatile string? _lostCause;
-    private volatile bool _tearingDown;
-
-    /// <summary>A new client, connected, with its stream started; null when the run stopped meanwhile.</summary>
-    private async Task<OdysseyClient?> ConnectAndStartAsync(CancellationTokenSource lost, bool reconnecting, CancellationToken run)
+    /// <summary>
+    /// A new client, connected; null when the run stopped meanwhile. A reconnect first reuses the
+    /// session's credentials (the service keeps a dropped session for its token's lifetime), then mints new ones.
+    /// </summary>
+    private async Task<OdysseyClient?> ConnectAsync(CancellationTokenSource lost, bool reconnecting, CancellationToken run)
     {
         _lostCause = null;
         _tearingDown = false;
-        var client = new OdysseyClient(CreateConfig());
-        _client = client;
         var handlers = new OdysseyEventHandlers
         {
             OnDisconnected = () => Lose(lost, "disconnected"),
@@ -323,22 +350,30 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
 
         try
         {
-            await client.ConnectAsync(handlers, run).ConfigureAwait(false);
-            _stream++;
-            Emit(reconnecting ? "reconnected" : "connected");
-            var image = Options.Image is { } path ? OdysseyImage.FromFile(Context.ResolvePath(path)) : null;
-            var streamId = await client.StartStreamAsync(Options.Prompt, Options.Portrait, image, cancellationToken: run).ConfigureAwait(false);
-            _streamId = streamId;
-            if (!_clock.IsRunning)
+            var client = _client = new OdysseyClient(CreateConfig());
+            if (_credentials is null)
             {
-                _clock.Start();
-                if (Options.Duration is { } seconds)
+                _credentials = await client.CreateClientCredentialsAsync(run).ConfigureAwait(false);
+                await client.ConnectWithCredentialsAsync(_credentials, handlers, run).ConfigureAwait(false);
+            }
+            else
+            {
+                try
                 {
-                    _finished.CancelAfter(TimeSpan.FromSeconds(seconds));
+                    await client.ConnectWithCredentialsAsync(_credentials, handlers, run).ConfigureAwait(false);
+                }
+                catch (OdysseyConnectionError)
+                {
+                    await TearDownAsync().ConfigureAwait(false);
+                    _tearingDown = false;
+                    client = _client = new OdysseyClient(CreateConfig());
+                    _credentials = await client.CreateClientCredentialsAsync(run).ConfigureAwait(false);
+                    await client.ConnectWithCredentialsAsync(_credentials, handlers, run).ConfigureAwait(false);
                 }
             }
 
-            Emit("started", prompt: client.LastAppliedPrompt ?? Options.Prompt, origin: "start");
+            _stream++;
+            Emit(reconnecting ? "reconnected" : "connected");
             return client;
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
@@ -348,9 +383,44 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
         catch (OdysseyError error)
         {
             Emit("error", reason: error.GetType().Name, message: error.Message);
-            throw new OdysseySourceException($"odyssey source \"{Name}\": could not {(client.IsConnected ? "start a stream" : "connect")} to {(_emulator is null ? "the Odyssey service" : "the built-in emulator")}: {error.Message}", error);
+            throw new OdysseySourceException($"odyssey source \"{Name}\": could not connect to {Service}: {error.Message}", error);
         }
     }
+
+    /// <summary>Starts the stream; false when the run stopped meanwhile.</summary>
+    private async Task<bool> StartAsync(OdysseyClient client, CancellationToken run)
+    {
+        try
+        {
+            var image = Options.Image is { } path ? OdysseyImage.FromFile(Context.ResolvePath(path)) : null;
+            // A new stream after a reconnect resumes the world as last steered, not as first prompted.
+            _streamId = await client.StartStreamAsync(_currentPrompt ?? Options.Prompt, Options.Portrait, image, cancellationToken: run).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (OdysseyError error)
+        {
+            Emit("error", reason: error.GetType().Name, message: error.Message);
+            throw new OdysseySourceException($"odyssey source \"{Name}\": {Service} refused to start a stream: {error.Message}", error);
+        }
+
+        _streamStarted = true;
+        if (!_clock.IsRunning)
+        {
+            _clock.Start();
+            if (Options.Duration is { } seconds)
+            {
+                _finished.CancelAfter(TimeSpan.FromSeconds(seconds));
+            }
+        }
+
+        Emit("started", prompt: client.LastAppliedPrompt ?? _currentPrompt ?? Options.Prompt, origin: "start");
+        return true;
+    }
+
+    private string Service => _emulator is null ? "the Odyssey service" : "the built-in emulator";
 
     private void Lose(CancellationTokenSource lost, string cause)
     {
@@ -394,25 +464,79 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
         };
     }
 
-    /// <summary>Forwards the client's encoded frames until an end condition, the run stopping, or the connection dropping.</summary>
+    /// <summary>
+    /// Forwards the client's encoded frames until an end condition, the run stopping, or the connection
+    /// dropping. Until the start is acknowledged packets are held back; the stream then begins at the
+    /// last keyframe held (the start's keyframe when it overtook the acknowledgement), else at the next.
+    /// </summary>
     private async Task ForwardAsync(OdysseyClient client, IBlockOutput<EncodedPacket> output, CancellationToken token)
     {
+        var held = new List<EncodedPacket>();
         var keyframeSeen = false;
         TimeSpan? origin = null;
-        await foreach (var packet in client.ReadEncodedFramesAsync(token).ConfigureAwait(false))
+        try
         {
-            if (!keyframeSeen && !packet.IsKeyframe)
+            await foreach (var packet in client.ReadEncodedFramesAsync(token).ConfigureAwait(false))
             {
-                packet.Release();
-                continue;
-            }
+                if (!_streamStarted)
+                {
+                    if (packet.IsKeyframe)
+                    {
+                        Release(held);
+                    }
 
-            keyframeSeen = true;
+                    if (held.Count < HoldLimit)
+                    {
+                        held.Add(packet);
+                    }
+                    else
+                    {
+                        packet.Release();
+                    }
+
+                    continue;
+                }
+
+                held.Add(packet);
+                for (var i = 0; i < held.Count; i++)
+                {
+                    var next = held[i];
+                    held[i] = null!;
+                    if (!keyframeSeen && !next.IsKeyframe)
+                    {
+                        next.Release();
+                        continue;
+                    }
+
+                    keyframeSeen = true;
+                    if (!await WriteAsync(next).ConfigureAwait(false))
+                    {
+                        for (var j = i + 1; j < held.Count; j++)
+                        {
+                            held[j].Release();
+                        }
+
+                        held.Clear();
+                        return;
+                    }
+                }
+
+                held.Clear();
+            }
+        }
+        finally
+        {
+            Release(held);
+        }
+
+        // Writes one packet; false when the source is done (an end condition or the run stopping).
+        async ValueTask<bool> WriteAsync(EncodedPacket packet)
+        {
             if (_finished.IsCancellationRequested || RunScript(_written))
             {
                 packet.Release();
                 await _finished.CancelAsync().ConfigureAwait(false);
-                return;
+                return false;
             }
 
             // Timestamps: 0 at the first stream's first frame; a new stream continues one frame step on.
@@ -422,7 +546,7 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
                 _ptsOffset = _written == 0 ? TimeSpan.Zero : _lastPts + (_lastStep > TimeSpan.Zero ? _lastStep : TimeSpan.FromSeconds(1 / Options.EmulatorFps));
             }
 
-            var pts = packet.Pts - origin!.Value + _ptsOffset;
+            var pts = packet.Pts - origin.Value + _ptsOffset;
             if (pts > _lastPts)
             {
                 _lastStep = pts - _lastPts;
@@ -438,16 +562,30 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
-                return;
+                return false;
             }
 
             Interlocked.Increment(ref _written);
-            if (Options.Frames is { } limit && _written >= limit)
+
+            // An end due at the next frame ends now, not when (or if) another packet arrives.
+            if ((Options.Frames is { } limit && _written >= limit) || RunScript(_written))
             {
                 await _finished.CancelAsync().ConfigureAwait(false);
-                return;
+                return false;
             }
+
+            return true;
         }
+    }
+
+    private static void Release(List<EncodedPacket> packets)
+    {
+        foreach (var packet in packets)
+        {
+            packet?.Release();
+        }
+
+        packets.Clear();
     }
 
     /// <summary>Queues the script entries due at frame <paramref name="frame"/>; true when an end entry is due.</summary>
@@ -498,6 +636,7 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
                 try
                 {
                     var applied = await client.InteractAsync(prompt, timeout.Token).ConfigureAwait(false);
+                    _currentPrompt = prompt;
                     Emit("acknowledged", prompt: applied, origin: origin);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
