@@ -34,6 +34,14 @@ public sealed class InputAttribute(string name, Type payload) : Attribute
 
     /// <summary>False when the block runs without this port connected.</summary>
     public bool Required { get; init; } = true;
+
+    /// <summary>
+    /// True for a feedback input: links into it may close a cycle (analysis steering the source that
+    /// feeds it). The block must keep reading it while it writes, and must not wait for it to complete
+    /// before it ends: it completes only after the block's own outputs have drained round the loop.
+    /// A block whose only inputs are feedback inputs is stopped like a source (Ctrl+C ends it).
+    /// </summary>
+    public bool Feedback { get; init; }
 }
 
 /// <summary>Declares an extra output port on a <see cref="CustomBlock{TOptions}"/>.</summary>

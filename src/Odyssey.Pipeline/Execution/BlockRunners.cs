@@ -275,7 +275,9 @@ internal sealed class CustomRunner<TOptions>(BlockDefinition definition, EngineB
 {
     private CustomBlock<TOptions> _block = null!;
 
-    protected override CancellationToken BlockToken => Context.Inputs.Count == 0 ? Control.SourceToken : Control.AbortToken;
+    // A block fed only by feedback inputs starts the data itself: a stop must reach it like a source,
+    // or nothing would ever end the loop it closes.
+    protected override CancellationToken BlockToken => OnlyFeedbackInputs() ? Control.SourceToken : Control.AbortToken;
 
     public override async Task RunAsync()
     {
@@ -300,6 +302,19 @@ internal sealed class CustomRunner<TOptions>(BlockDefinition definition, EngineB
     }
 
     protected override void Bind() => _block = (CustomBlock<TOptions>)Block!;
+
+    private bool OnlyFeedbackInputs()
+    {
+        foreach (var port in Definition.Descriptor.Ports)
+        {
+            if (port.Direction == PortDirection.Input && !port.Feedback)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>Lets a runner empty an input port it no longer reads, without knowing its payload type.</summary>

@@ -334,12 +334,20 @@ internal sealed class LinkReader(PipelineReader reader)
         }
     }
 
-    /// <summary>Reports one cycle per strongly connected group of blocks (Tarjan), at the link that closes it.</summary>
+    /// <summary>
+    /// Reports one cycle per strongly connected group of blocks (Tarjan), at the link that closes it.
+    /// Links into feedback inputs are left out: a loop through one is declared, not a mistake.
+    /// </summary>
     private void CheckCycles()
     {
         var edges = new Dictionary<string, List<LinkDefinition>>(StringComparer.Ordinal);
         foreach (var link in _links)
         {
+            if (IsFeedback(link.To))
+            {
+                continue;
+            }
+
             if (!edges.TryGetValue(link.From.Block, out var list))
             {
                 edges[link.From.Block] = list = [];
@@ -363,6 +371,10 @@ internal sealed class LinkReader(PipelineReader reader)
             reader.Add(PipelineRules.Cycle, closing.JsonPath, $"the links form a cycle: {string.Join(" -> ", cycle)}; data must flow one way, from sources to sinks.");
         }
     }
+
+    private bool IsFeedback(PortAddress to) =>
+        reader.BlocksByName.TryGetValue(to.Block, out var block)
+        && block.Descriptor?.FindPort(to.Port, PortDirection.Input) is { Feedback: true };
 
     // Breadth-first from the group's first block back to itself, following links in file order, so
     // the reported cycle is short and the same on every run.

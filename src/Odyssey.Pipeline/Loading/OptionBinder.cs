@@ -98,6 +98,7 @@ internal sealed class OptionBinder(PipelineReader reader)
             : type == typeof(double) || type == typeof(float) ? "a number"
             : type == typeof(bool) ? "true or false"
             : type == typeof(string) ? "a string"
+            : type == typeof(JsonElement) ? "an array"
             : $"a {type.Name}";
         return option.Nullable ? text + " or null" : text;
     }
@@ -205,6 +206,20 @@ internal sealed class OptionBinder(PipelineReader reader)
                 return false;
             }
 
+            return true;
+        }
+
+        if (type == typeof(JsonElement))
+        {
+            // Structured options (a script, a list of rules) are JSON arrays the block's own
+            // validation reads; the element is cloned so it outlives the parsed document.
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                reader.Add(PipelineRules.WrongType, path, $"{subject} must be {Expected(option)}, not {JsonPaths.Describe(value)}.");
+                return false;
+            }
+
+            converted = value.Clone();
             return true;
         }
 

@@ -245,6 +245,7 @@ public static class PipelineSchema
                 : type == typeof(double) || type == typeof(float) ? "number"
                 : type == typeof(bool) ? "boolean"
                 : type == typeof(string) ? "string"
+                : type == typeof(JsonElement) ? "array"
                 : null;
             if (jsonType is null)
             {

@@ -33,7 +33,11 @@ public enum PortDirection
 }
 
 /// <summary>A named, typed port of a block type.</summary>
-public sealed record PortDescriptor(string Name, PortDirection Direction, Type Payload, bool Required);
+public sealed record PortDescriptor(string Name, PortDirection Direction, Type Payload, bool Required)
+{
+    /// <summary>An input that may close a cycle (<see cref="InputAttribute.Feedback"/>).</summary>
+    public bool Feedback { get; init; }
+}
 
 /// <summary>One option of a block type, read from its options record.</summary>
 public sealed record OptionDescriptor
@@ -194,7 +198,7 @@ public sealed class BlockDescriptor
             case BlockKind.Custom:
                 foreach (var input in blockType.GetCustomAttributes<InputAttribute>(inherit: false))
                 {
-                    ports.Add(new PortDescriptor(input.Name, PortDirection.Input, input.Payload, input.Required));
+                    ports.Add(new PortDescriptor(input.Name, PortDirection.Input, input.Payload, input.Required) { Feedback = input.Feedback });
                 }
 
                 foreach (var output in blockType.GetCustomAttributes<OutputAttribute>(inherit: false))

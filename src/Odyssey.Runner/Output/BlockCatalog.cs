@@ -51,6 +51,7 @@ internal static class BlockCatalog
         : option.ValueType == typeof(int) || option.ValueType == typeof(long) ? "integer"
         : option.ValueType == typeof(double) || option.ValueType == typeof(float) ? "number"
         : option.ValueType == typeof(bool) ? "boolean"
+        : option.ValueType == typeof(System.Text.Json.JsonElement) ? "array"
         : "string";
 
     private static string FormatValue(object? value) => value switch
