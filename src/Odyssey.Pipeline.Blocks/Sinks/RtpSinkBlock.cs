@@ -32,6 +32,10 @@ public sealed class RtpSinkOptions : IValidatableObject
     [Description("SDP file to write at start, for players: ffplay -protocol_whitelist file,udp,rtp -i FILE. Relative paths resolve against the working directory.")]
     public string? Sdp { get; init; }
 
+    /// <summary>The codec to announce in the SDP at start; when not given, H.264 until the first packet shows otherwise.</summary>
+    [Description("Codec of the stream (h264 or vp8), announced in the SDP at start so a player can open it before packets flow; default: taken from the first packet (the SDP says h264 until then).")]
+    public EncodeCodec? Codec { get; init; }
+
     /// <summary>RTP payload type announced in the SDP.</summary>
     [Description("RTP payload type (dynamic range 96-127).")]
     [Range(FirstDynamicPayloadType, LastPayloadType)]
@@ -99,6 +103,13 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
     /// <summary>Room for the fixed header (no CSRCs or extensions are written).</summary>
     private const int HeaderRoom = RtpPacket.FixedHeaderSize;
 
+    /// <summary>
+    /// The BYE trails the last media packet by this much: a receiver polling its RTP and RTCP sockets
+    /// together (ffmpeg does) may act on a BYE before reading media that arrived with it, and end the
+    /// stream one frame short. A fifth of a second is nothing at the end of a stream.
+    /// </summary>
+    private static readonly TimeSpan ByeDelay = TimeSpan.FromMilliseconds(200);
+
     /// <summary>A sender report plus a BYE fit easily.</summary>
     private const int RtcpBufferSize = 256;
 
@@ -148,11 +159,10 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
 
         if (Options.Sdp is { } sdp)
         {
-            // The codec is known only from the first packet, yet a player should be able to open the file
-            // before packets flow: announce H.264 (what `encode` makes by default) now and rewrite the
-            // file if the first packet turns out to be VP8.
+            // A player should be able to open the file before packets flow: without a codec option,
+            // announce H.264 (what `encode` makes by default) and rewrite the file if the first packet is VP8.
             SdpPath = Context.ResolvePath(sdp);
-            WriteSdp(SdpPath, VideoCodec.H264);
+            WriteSdp(SdpPath, AnnouncedCodec);
         }
     }
 
@@ -163,8 +173,13 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
         var socket = _rtpSocket ?? throw new InvalidOperationException($"rtp sink \"{Name}\" received a packet before it was started");
         if (_packetizer is null)
         {
+            if (Options.Codec is not null && item.Codec != AnnouncedCodec)
+            {
+                throw new InvalidDataException($"rtp sink \"{Name}\": packet {item.Index} is {item.Codec} but option codec announces {AnnouncedCodec}");
+            }
+
             _packetizer = RtpPacketizer.Create(item.Codec, Options.MaxPayloadSize);
-            if (SdpPath is not null && item.Codec != VideoCodec.H264)
+            if (SdpPath is not null && item.Codec != AnnouncedCodec)
             {
                 WriteSdp(SdpPath, item.Codec);
             }
@@ -219,16 +234,30 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
 
     private const byte RtpMarkerBit = 0x80;
 
+    private VideoCodec AnnouncedCodec => Options.Codec == EncodeCodec.Vp8 ? VideoCodec.Vp8 : VideoCodec.H264;
+
     /// <inheritdoc />
-    protected override ValueTask CompleteAsync(CancellationToken cancellationToken)
+    protected override async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_rtcpSocket is not null)
+        if (_rtcpSocket is null)
         {
-            // RFC 3550 §6.6: BYE says this source has left; ffmpeg's RTP demuxer ends the stream on it.
-            SendRtcp(bye: true);
+            return;
         }
 
-        return ValueTask.CompletedTask;
+        if (PacketsSent > 0)
+        {
+            try
+            {
+                await Task.Delay(ByeDelay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Aborting: say goodbye at once.
+            }
+        }
+
+        // RFC 3550 §6.6: BYE says this source has left; ffmpeg's RTP demuxer ends the stream on it.
+        SendRtcp(bye: true);
     }
 
     /// <inheritdoc />
