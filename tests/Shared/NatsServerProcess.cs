@@ -15,14 +15,18 @@ internal sealed partial class NatsServerProcess : IDisposable
     private readonly Process _process;
     private readonly string _store;
 
-    private NatsServerProcess(Process process, string store, int port)
+    private NatsServerProcess(Process process, string store, int port, int monitorPort)
     {
         _process = process;
         _store = store;
         Port = port;
+        MonitorPort = monitorPort;
     }
 
     public int Port { get; }
+
+    /// <summary>The HTTP monitoring port (/connz, /subsz): how a test sees what the server sees.</summary>
+    public int MonitorPort { get; }
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
@@ -37,8 +41,8 @@ internal sealed partial class NatsServerProcess : IDisposable
             UseShellExecute = false,
         };
 
-        // -p -1: the server takes a random free port and logs it.
-        foreach (var arg in new[] { "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", store })
+        // -p -1, -m -1: the server takes random free client and monitoring ports and logs them.
+        foreach (var arg in new[] { "-js", "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-sd", store })
         {
             info.ArgumentList.Add(arg);
         }
@@ -54,12 +58,14 @@ internal sealed partial class NatsServerProcess : IDisposable
         }
 
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var monitoring = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new System.Text.StringBuilder();
         void OnLine(object sender, DataReceivedEventArgs e)
         {
             if (e.Data is null)
             {
                 listening.TrySetException(new InvalidOperationException($"nats-server exited: {log}"));
+                monitoring.TrySetException(new InvalidOperationException($"nats-server exited: {log}"));
                 return;
             }
 
@@ -72,6 +78,11 @@ internal sealed partial class NatsServerProcess : IDisposable
             {
                 listening.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
+
+            if (MonitorLine().Match(e.Data) is { Success: true } monitor)
+            {
+                monitoring.TrySetResult(int.Parse(monitor.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
 
         process.ErrorDataReceived += OnLine;
@@ -81,13 +92,48 @@ internal sealed partial class NatsServerProcess : IDisposable
         try
         {
             var port = await listening.Task.WaitAsync(StartTimeout);
-            return new NatsServerProcess(process, store, port);
+            var monitorPort = await monitoring.Task.WaitAsync(StartTimeout);
+            return new NatsServerProcess(process, store, port, monitorPort);
         }
         catch
         {
             process.Kill();
             process.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the server holds at least <paramref name="count"/> subscriptions on exactly
+    /// <paramref name="subject"/> (core NATS keeps nothing for late subscribers, so a test publishes only
+    /// after this).
+    /// </summary>
+    public async Task WaitForSubscriptionsAsync(string subject, int count)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{MonitorPort}/") };
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        while (true)
+        {
+            var json = await http.GetStringAsync(new Uri("connz?subs=1", UriKind.Relative), timeout.Token);
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            var found = 0;
+            foreach (var connection in document.RootElement.GetProperty("connections").EnumerateArray())
+            {
+                if (connection.TryGetProperty("subscriptions_list", out var subscriptions))
+                {
+                    foreach (var subscription in subscriptions.EnumerateArray())
+                    {
+                        found += subscription.GetString() == subject ? 1 : 0;
+                    }
+                }
+            }
+
+            if (found >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(20, timeout.Token);
         }
     }
 
@@ -116,4 +162,7 @@ internal sealed partial class NatsServerProcess : IDisposable
 
     [GeneratedRegex(@"Listening for client connections on [^\s]*:(\d+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Starting http monitor on [^\s]*:(\d+)")]
+    private static partial Regex MonitorLine();
 }

@@ -170,6 +170,9 @@ public sealed class NatsSourceBlock(NatsSourceOptions options) : SourceBlock<Ana
 /// </summary>
 internal sealed class ReceivedRecord : AnalysisRecord
 {
+    /// <summary>About 29,000 years: anything larger cannot be a TimeSpan and is read as no timestamp.</summary>
+    private const double MaxPtsMilliseconds = 9e14;
+
     private readonly JsonElement _values;
 
     private ReceivedRecord(string kind, JsonElement values)
@@ -192,7 +195,7 @@ internal sealed class ReceivedRecord : AnalysisRecord
             }
 
             if (!root.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("frame", out var frame) || !frame.TryGetInt64(out var frameIndex))
+                || !root.TryGetProperty("frame", out var frame) || frame.ValueKind != JsonValueKind.Number || !frame.TryGetInt64(out var frameIndex))
             {
                 return null;
             }
@@ -201,8 +204,12 @@ internal sealed class ReceivedRecord : AnalysisRecord
             {
                 Block = root.TryGetProperty("block", out var block) && block.ValueKind == JsonValueKind.String ? block.GetString()! : receiver,
                 FrameIndex = frameIndex,
-                Pts = root.TryGetProperty("ptsMs", out var pts) && pts.TryGetDouble(out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero,
-                CaptureTime = root.TryGetProperty("captureTime", out var capture) && capture.TryGetDateTimeOffset(out var time) ? time : default,
+                // Rounded to whole ticks, as the producer's TimeSpan was: FromMilliseconds would truncate
+                // 166.6667 ms to 1666666 ticks, and the record would not write back the same.
+                Pts = root.TryGetProperty("ptsMs", out var pts) && pts.ValueKind == JsonValueKind.Number && pts.TryGetDouble(out var ms) && Math.Abs(ms) < MaxPtsMilliseconds
+                    ? TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond))
+                    : TimeSpan.Zero,
+                CaptureTime = root.TryGetProperty("captureTime", out var capture) && capture.ValueKind == JsonValueKind.String && capture.TryGetDateTimeOffset(out var time) ? time : default,
             };
         }
         catch (JsonException)
