@@ -106,12 +106,68 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
 
             if (next is { } message)
             {
-                await HandleAsync(message, stopToken).ConfigureAwait(false);
+                await HandleWithHeartbeatAsync(message, stopToken).ConfigureAwait(false);
                 if (options.MaxJobs > 0 && Interlocked.Increment(ref _jobsEnded) >= options.MaxJobs)
                 {
                     await stop.CancelAsync().ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Handles one delivery while telling the server, every third of the ack wait, that the job is in
+    /// progress — from receipt on, so a cold start (JIT, native libraries) or a slow disk while
+    /// preparing does not read as a dead worker. Any surprise fails the attempt; the worker lives on.
+    /// </summary>
+    private async Task HandleWithHeartbeatAsync(INatsJSMsg<byte[]> message, CancellationToken stopToken)
+    {
+        using var handled = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(message, options.AckWait / 3, handled.Token);
+        try
+        {
+            await HandleAsync(message, stopToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One job's unexpected failure (a locked folder, a lost reply) must not end the worker and its other jobs.
+        catch (Exception e) when (e is not OperationCanceledException || !stopToken.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            await log.WriteLineAsync($"worker {options.Name}: job message {message.Metadata?.Sequence.Stream}: {e.Message}; handing it back").ConfigureAwait(false);
+            await TryAsync(() => message.NakAsync(new AckOpts { NakDelay = RetryDelayPerAttempt })).ConfigureAwait(false);
+        }
+        finally
+        {
+            await handled.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+    }
+
+    private async Task HeartbeatAsync(INatsJSMsg<byte[]> message, TimeSpan interval, CancellationToken handled)
+    {
+        using var ticks = new PeriodicTimer(interval);
+        try
+        {
+            while (await ticks.WaitForNextTickAsync(handled).ConfigureAwait(false))
+            {
+                await TryAsync(() => message.AckProgressAsync(cancellationToken: handled)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job was acknowledged, handed back or given up.
+        }
+    }
+
+    /// <summary>Runs a best-effort reply; a broken connection shows up again on the next pull.</summary>
+    private async Task TryAsync(Func<ValueTask> reply)
+    {
+        try
+        {
+            await reply().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or TimeoutException)
+        {
+            await log.WriteLineAsync($"worker {options.Name}: {e.Message}").ConfigureAwait(false);
         }
     }
 
@@ -178,8 +234,7 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
 
         // Stopping the worker stops the pipeline (drain, finalise) and hands the job back below.
         await using var stopping = stopToken.Register(static state => ((PipelineExecution)state!).Stop(), execution).ConfigureAwait(false);
-        var heartbeat = options.AckWait / 3 < options.ProgressInterval ? options.AckWait / 3 : options.ProgressInterval;
-        using var ticks = new PeriodicTimer(heartbeat);
+        using var ticks = new PeriodicTimer(options.ProgressInterval);
         var completion = execution.Completion;
         while (!completion.IsCompleted)
         {
@@ -189,8 +244,6 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
                 break;
             }
 
-            // In progress: restarts the ack-wait clock, so a long job stays with its live worker.
-            await message.AckProgressAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
             var snapshot = execution.Snapshot();
             var progress = new JobProgress(job.Id, options.Name, attempt, snapshot.Elapsed.TotalSeconds, Summaries(snapshot));
             await queue.Connection.PublishAsync(JobNames.ProgressSubjectPrefix + job.Id, JobJson.Serialize(progress), serializer: Raw).ConfigureAwait(false);
@@ -228,7 +281,7 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
         };
         var headers = new NatsHeaders { [JobNames.JobIdHeader] = job.Id, [JobNames.MessageIdHeader] = job.Id, [JobNames.WorkerHeader] = options.Name };
         var stored = await queue.JetStream.PublishAsync(JobNames.ResultSubject, JobJson.Serialize(summary), Raw, headers: headers).ConfigureAwait(false);
-        stored.EnsureSuccess();
+        EnsureStored(stored, "result");
         await queue.PutStateAsync(new JobStatus { Id = job.Id, Name = job.Name, State = JobState.Done, Worker = options.Name, Attempt = attempt, Updated = DateTimeOffset.UtcNow, OutputDirectory = directory }, CancellationToken.None).ConfigureAwait(false);
 
         // Double ack: wait for the server to confirm, so "done" is not reported for a job it will redeliver.
@@ -261,7 +314,7 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
             [JobNames.MessageIdHeader] = $"{letter.Id}-dead",
         };
         var stored = await queue.JetStream.PublishAsync(JobNames.DeadLetterSubject, JobJson.Serialize(letter), Raw, headers: headers).ConfigureAwait(false);
-        stored.EnsureSuccess();
+        EnsureStored(stored, "dead letter");
         if (JobQueue.IdProblem(letter.Id) is null)
         {
             await queue.PutStateAsync(new JobStatus { Id = letter.Id, Name = job?.Name ?? "", State = JobState.Failed, Worker = options.Name, Attempt = letter.Attempts, Updated = DateTimeOffset.UtcNow, Error = letter.Error }, CancellationToken.None).ConfigureAwait(false);
@@ -282,6 +335,26 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
         catch (NATS.Client.KeyValueStore.NatsKVException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Throws unless the server stored the message. A duplicate counts as stored: the job ran twice
+    /// (its first worker died after storing, before acknowledging) and the first copy stands.
+    /// </summary>
+    private static void EnsureStored(PubAckResponse ack, string what)
+    {
+        try
+        {
+            ack.EnsureSuccess();
+        }
+        catch (NatsJSDuplicateMessageException)
+        {
+            // Stored before, by this job's earlier run.
+        }
+        catch (NatsJSApiException e)
+        {
+            throw new IOException($"the server did not store the job's {what}: {e.Error.Description}", e);
         }
     }
 
