@@ -14,7 +14,8 @@ set -euo pipefail
 #   interop tests run in (tests/Odyssey.WebRtc.Tests/Peer/NetworkNamespace.cs); minimal images lack it.
 # nats-server (Debian 2.9.x): the NATS JetStream broker the job-queue and nats sink/source tests start on
 #   127.0.0.1 (`nats-server -js`), and what `odyssey-pipeline worker` talks to on a developer machine.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 nats-server)
+# python3-yaml: the deploy/ lint test parses the Kubernetes manifests with PyYAML (no Docker/kubectl here).
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 nats-server python3-yaml)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.
