@@ -152,6 +152,18 @@ public sealed partial class DeployManifestsTests
         Assert.Matches(@"(?m)^jetstream\s*\{", await File.ReadAllTextAsync(config));
     }
 
+    [Fact]
+    public void Examples_EveryPipeline_IsValid()
+    {
+        var examples = Directory.GetFiles(Path.Combine(RunnerProcess.RepositoryRoot, "deploy", "examples"), "*.json");
+        Assert.NotEmpty(examples);
+        foreach (var example in examples)
+        {
+            var result = Odyssey.Pipeline.PipelineLoader.LoadFile(example, Odyssey.Pipeline.Blocks.BuiltInBlocks.CreateRegistry());
+            Assert.True(result.IsValid, $"{example}: {string.Join("; ", result.Errors)}");
+        }
+    }
+
     /// <summary>Every YAML document under deploy/k8s, parsed by PyYAML (Debian's python3-yaml) into JSON.</summary>
     private static List<(string File, JsonElement Document)> Documents()
     {
