@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Odyssey.Pipeline;
 using Odyssey.Pipeline.Blocks;
+using Odyssey.Runner.Jobs;
 using Odyssey.Runner.Output;
 
 namespace Odyssey.Runner;
@@ -26,6 +27,9 @@ internal static class Cli
                 "blocks" => await ListBlocksAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "validate" => await ValidateAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "graph" => await GraphAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "submit" => await JobCommands.SubmitAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "worker" => await JobCommands.WorkerAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "jobs" => await JobCommands.ListAsync(commandLine, stdout).ConfigureAwait(false),
                 _ => await RunPipelineAsync(commandLine, stdout, stderr).ConfigureAwait(false),
             };
         }
@@ -146,7 +150,7 @@ internal static class Cli
         }
     }
 
-    private static async Task<BlockRegistry?> CreateRegistryAsync(CommandLine commandLine, TextWriter stderr)
+    internal static async Task<BlockRegistry?> CreateRegistryAsync(CommandLine commandLine, TextWriter stderr)
     {
         var registry = BuiltInBlocks.CreateRegistry();
         foreach (var plugin in commandLine.Plugins)

@@ -29,6 +29,42 @@ internal sealed record CommandLine
 
     public string? Error { get; init; }
 
+    /// <summary>(submit, worker, jobs) The NATS server with JetStream.</summary>
+    public string? Nats { get; init; }
+
+    /// <summary>(worker) Jobs run at once.</summary>
+    public int Concurrency { get; init; } = 1;
+
+    /// <summary>(worker) Seconds without a sign of life before the server gives a job to another worker.</summary>
+    public double AckWaitSeconds { get; init; } = Jobs.JobWorkerOptions.DefaultAckWait.TotalSeconds;
+
+    /// <summary>(worker) Folder holding one output folder per job.</summary>
+    public string WorkDirectory { get; init; } = "jobs";
+
+    /// <summary>(worker) The worker's name in states and results.</summary>
+    public string? WorkerName { get; init; }
+
+    /// <summary>(worker) Exit after this many jobs; 0 = run until stopped.</summary>
+    public int MaxJobs { get; init; }
+
+    /// <summary>(submit) Job id; generated when null.</summary>
+    public string? JobId { get; init; }
+
+    /// <summary>(submit) Attempts before dead-lettering.</summary>
+    public int MaxAttempts { get; init; } = Jobs.JobMessage.DefaultMaxAttempts;
+
+    /// <summary>Past this, one worker process should be several processes (or machines).</summary>
+    public const int MaxConcurrency = 256;
+
+    /// <summary>A job that failed this often will not succeed on the next try.</summary>
+    public const int MaxAttemptsLimit = 100;
+
+    /// <summary>A day: longer ack waits only delay noticing a dead worker.</summary>
+    public const double MaxAckWaitSeconds = 86400;
+
+    /// <summary>The server needs at least a second to tell a slow worker from a dead one.</summary>
+    public const double MinAckWaitSeconds = 1;
+
     /// <summary>Often enough to see a stall in a CI log, rare enough not to flood it.</summary>
     public const double DefaultProgressIntervalSeconds = 5;
 
@@ -46,6 +82,9 @@ internal sealed record CommandLine
           validate FILE   check a pipeline file and print every problem with its JSON path
           graph FILE      print the pipeline as a Mermaid (default) or DOT graph
           blocks          list block types with their ports and options
+          submit FILE     put a job (the pipeline and its --set overrides) on the NATS JetStream queue; prints its id
+          worker          pull jobs from the queue and run them, each in WORKDIR/JOBID, until Ctrl+C / SIGTERM
+          jobs            list queued, running, done and failed jobs
 
         options:
           --set BLOCK.OPTION=VALUE   override an option from the file (repeatable; VALUE is JSON or plain text)
@@ -56,11 +95,21 @@ internal sealed record CommandLine
           --format mermaid|dot       (graph) output format
           --schema                   (blocks) print the JSON Schema of pipeline files instead
           --verbose                  show stack traces on errors
+          --nats URL                 (submit, worker, jobs) NATS server with JetStream, e.g. nats://127.0.0.1:4222
+          --id ID                    (submit) job id (letters, digits, - and _); generated when not given
+          --max-attempts N           (submit) runs before a failing job goes to the dead-letter subject (default 3)
+          --concurrency N            (worker) jobs run at once (default 1)
+          --ack-wait SEC             (worker) seconds of silence before a job is given to another worker (default 30)
+          --work-dir DIR             (worker) each job writes in DIR/JOBID (default jobs)
+          --name NAME                (worker) worker name in job states and results (default HOST-PID)
+          --max-jobs N               (worker) exit after N jobs (default 0: until stopped)
 
         exit codes: 0 success, 1 a block failed while running, 2 invalid pipeline or arguments
         """;
 
-    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph"];
+    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph", "submit"];
+
+    private static readonly ImmutableHashSet<string> QueueCommands = ["submit", "worker", "jobs"];
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -75,7 +124,7 @@ internal sealed record CommandLine
             return new CommandLine { Command = "help" };
         }
 
-        if (!FileCommands.Contains(command) && command != "blocks")
+        if (!FileCommands.Contains(command) && !QueueCommands.Contains(command) && command != "blocks")
         {
             return new CommandLine { Error = $"unknown command \"{command}\"" };
         }
@@ -141,6 +190,75 @@ internal sealed record CommandLine
 
                     result = result with { ProgressInterval = seconds };
                     break;
+                case "--nats":
+                    var nats = Value();
+                    if (Pipeline.Blocks.NatsSubjects.UrlProblem(nats) is { } urlProblem)
+                    {
+                        return new CommandLine { Error = $"--nats: {urlProblem}" };
+                    }
+
+                    result = result with { Nats = nats };
+                    break;
+                case "--concurrency":
+                    if (!int.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var concurrency) || concurrency is < 1 or > MaxConcurrency)
+                    {
+                        return new CommandLine { Error = $"--concurrency needs a whole number from 1 to {MaxConcurrency}" };
+                    }
+
+                    result = result with { Concurrency = concurrency };
+                    break;
+                case "--max-jobs":
+                    if (!int.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var maxJobs) || maxJobs < 0)
+                    {
+                        return new CommandLine { Error = "--max-jobs needs a whole number, 0 or more" };
+                    }
+
+                    result = result with { MaxJobs = maxJobs };
+                    break;
+                case "--max-attempts":
+                    if (!int.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var attempts) || attempts is < 1 or > MaxAttemptsLimit)
+                    {
+                        return new CommandLine { Error = $"--max-attempts needs a whole number from 1 to {MaxAttemptsLimit}" };
+                    }
+
+                    result = result with { MaxAttempts = attempts };
+                    break;
+                case "--ack-wait":
+                    if (!double.TryParse(Value(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ackWait)
+                        || !(ackWait >= MinAckWaitSeconds && ackWait <= MaxAckWaitSeconds))
+                    {
+                        return new CommandLine { Error = "--ack-wait needs a number of seconds from 1 to 86400" };
+                    }
+
+                    result = result with { AckWaitSeconds = ackWait };
+                    break;
+                case "--work-dir":
+                    var workDirectory = Value();
+                    if (string.IsNullOrWhiteSpace(workDirectory))
+                    {
+                        return new CommandLine { Error = "--work-dir needs a directory" };
+                    }
+
+                    result = result with { WorkDirectory = workDirectory };
+                    break;
+                case "--name":
+                    var name = Value();
+                    if (string.IsNullOrWhiteSpace(name))
+                    {
+                        return new CommandLine { Error = "--name needs a worker name" };
+                    }
+
+                    result = result with { WorkerName = name };
+                    break;
+                case "--id":
+                    var id = Value();
+                    if ((id is null ? "needs a job id" : Jobs.JobQueue.IdProblem(id)) is { } idProblem)
+                    {
+                        return new CommandLine { Error = $"--id: {idProblem}" };
+                    }
+
+                    result = result with { JobId = id };
+                    break;
                 case "--schema":
                     result = result with { Schema = true };
                     break;
@@ -169,6 +287,11 @@ internal sealed record CommandLine
         if (FileCommands.Contains(command) && result.File is null)
         {
             return new CommandLine { Error = $"{command} needs a pipeline FILE" };
+        }
+
+        if (QueueCommands.Contains(command) && result.Nats is null)
+        {
+            return new CommandLine { Error = $"{command} needs --nats URL (a NATS server with JetStream)" };
         }
 
         return result with { Overrides = overrides.ToImmutable(), Plugins = plugins.ToImmutable() };

@@ -14,6 +14,13 @@ public abstract class BlockContext
     /// <summary>The run's working directory: relative paths in options resolve against it.</summary>
     public abstract string BaseDirectory { get; }
 
+    /// <summary>
+    /// Names this run for messages that leave the process (network sinks put it in headers), so a
+    /// consumer can tell runs apart: <see cref="PipelineRunOptions.RunId"/>, e.g. a job id; empty when
+    /// the host gave none.
+    /// </summary>
+    public virtual string RunId => "";
+
     /// <summary>Input port <paramref name="port"/>, typed as declared.</summary>
     public abstract IBlockInput<T> GetInput<T>(string port);
 

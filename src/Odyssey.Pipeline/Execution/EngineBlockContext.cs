@@ -4,9 +4,11 @@ namespace Odyssey.Pipeline;
 
 /// <summary>The engine's <see cref="BlockContext"/>: one per block, built before the block starts.</summary>
 internal sealed class EngineBlockContext(string name, VideoFramePool framePool, string baseDirectory,
-    IReadOnlyDictionary<string, IEnginePort> inputs, IReadOnlyDictionary<string, IEnginePort> outputs) : BlockContext
+    IReadOnlyDictionary<string, IEnginePort> inputs, IReadOnlyDictionary<string, IEnginePort> outputs, string runId) : BlockContext
 {
     public override string Name => name;
+
+    public override string RunId => runId;
 
     public override VideoFramePool FramePool => framePool;
 

@@ -17,6 +17,12 @@ public sealed record PipelineRunOptions
     /// </summary>
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>
+    /// Names the run in what network sinks publish (<see cref="BlockContext.RunId"/>): a job id under a
+    /// worker; when null, a fresh one per run so two runs of one file stay apart.
+    /// </summary>
+    public string? RunId { get; init; }
+
     /// <summary>How transforms with <c>parallelism</c> above 1 run; for the benchmark that compares the two.</summary>
     internal ParallelTransformStrategy ParallelStrategy { get; init; }
 }
@@ -82,6 +88,7 @@ public sealed partial class PipelineExecution
         _definition = definition;
         var pool = options.FramePool ?? VideoFramePool.Shared;
         var workingDirectory = Path.GetFullPath(options.WorkingDirectory ?? Environment.CurrentDirectory);
+        var runId = options.RunId ?? Guid.NewGuid().ToString("N", System.Globalization.CultureInfo.InvariantCulture);
         var blocks = new Dictionary<string, BlockDefinition>(StringComparer.Ordinal);
         var counters = new Dictionary<string, BlockCounters>(StringComparer.Ordinal);
         foreach (var block in definition.Blocks)
@@ -136,7 +143,7 @@ public sealed partial class PipelineExecution
                 }
             }
 
-            var context = new EngineBlockContext(block.Name, pool, workingDirectory, inputs, outputs);
+            var context = new EngineBlockContext(block.Name, pool, workingDirectory, inputs, outputs, runId);
             _counters[i] = blockCounters;
             _runners[i] = CreateRunner(block, context, blockCounters, options.ParallelStrategy);
         }
