@@ -26,6 +26,7 @@ internal static class Cli
                 "blocks" => await ListBlocksAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "validate" => await ValidateAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "graph" => await GraphAsync(commandLine, stdout, stderr).ConfigureAwait(false),
+                "report" => await ReportAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 _ => await RunPipelineAsync(commandLine, stdout, stderr).ConfigureAwait(false),
             };
         }
@@ -78,6 +79,26 @@ internal static class Cli
 
         await stdout.WriteAsync(commandLine.GraphFormat == "dot" ? GraphWriter.Dot(definition) : GraphWriter.Mermaid(definition)).ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    private static async Task<int> ReportAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var path = await RunReport.WriteAsync(commandLine.File!, commandLine.Output).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"report: {path}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: report: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: report {commandLine.File}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.RuntimeFailure;
+        }
     }
 
     private static async Task<int> RunPipelineAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)

@@ -17,6 +17,18 @@ internal sealed record CommandLine
 
     public string GraphFormat { get; init; } = "mermaid";
 
+    /// <summary>(report) Where to write the HTML; report.html inside the run directory when null.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>(run) Serve the live preview of the main video port.</summary>
+    public bool Preview { get; init; }
+
+    /// <summary>(run) The preview's port with --preview; 0 picks a free one.</summary>
+    public int PreviewPort { get; init; } = DefaultPreviewPort;
+
+    /// <summary>A fixed default so a bookmarked page keeps working from run to run.</summary>
+    public const int DefaultPreviewPort = 8090;
+
     public bool Schema { get; init; }
 
     public bool Verbose { get; init; }
@@ -38,6 +50,8 @@ internal sealed record CommandLine
     /// <summary>A day: a longer interval never prints, and the timer cannot go past about 49 days anyway.</summary>
     public const double MaxProgressIntervalSeconds = 86400;
 
+    private const int MaxPort = 65535;
+
     public const string Usage = """
         usage: odyssey-pipeline <command> [options]
 
@@ -46,6 +60,7 @@ internal sealed record CommandLine
           validate FILE   check a pipeline file and print every problem with its JSON path
           graph FILE      print the pipeline as a Mermaid (default) or DOT graph
           blocks          list block types with their ports and options
+          report RUN_DIR  write RUN_DIR/report.html: graph, metrics, plots of the records, thumbnails, events
 
         options:
           --set BLOCK.OPTION=VALUE   override an option from the file (repeatable; VALUE is JSON or plain text)
@@ -53,6 +68,9 @@ internal sealed record CommandLine
           --metrics-out FILE.json    (run) write the final metrics as JSON
           --plain                    (run) periodic plain progress lines instead of the live table
           --progress-interval SEC    (run) seconds between plain progress lines (default 5)
+          --preview                  (run) serve a live preview of the main video port on http://127.0.0.1:8090/
+          --preview-port N           (run) the preview's port (0 = any free port)
+          --out FILE.html            (report) where to write the report
           --format mermaid|dot       (graph) output format
           --schema                   (blocks) print the JSON Schema of pipeline files instead
           --verbose                  show stack traces on errors
@@ -60,7 +78,7 @@ internal sealed record CommandLine
         exit codes: 0 success, 1 a block failed while running, 2 invalid pipeline or arguments
         """;
 
-    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph"];
+    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph", "report"];
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -141,6 +159,26 @@ internal sealed record CommandLine
 
                     result = result with { ProgressInterval = seconds };
                     break;
+                case "--out":
+                    var output = Value();
+                    if (output is null)
+                    {
+                        return new CommandLine { Error = "--out needs a file path" };
+                    }
+
+                    result = result with { Output = output };
+                    break;
+                case "--preview":
+                    result = result with { Preview = true };
+                    break;
+                case "--preview-port":
+                    if (!int.TryParse(Value(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > MaxPort)
+                    {
+                        return new CommandLine { Error = "--preview-port needs a port number from 0 to 65535" };
+                    }
+
+                    result = result with { Preview = true, PreviewPort = port };
+                    break;
                 case "--schema":
                     result = result with { Schema = true };
                     break;
@@ -168,7 +206,7 @@ internal sealed record CommandLine
 
         if (FileCommands.Contains(command) && result.File is null)
         {
-            return new CommandLine { Error = $"{command} needs a pipeline FILE" };
+            return new CommandLine { Error = command == "report" ? "report needs a RUN_DIR" : $"{command} needs a pipeline FILE" };
         }
 
         return result with { Overrides = overrides.ToImmutable(), Plugins = plugins.ToImmutable() };
