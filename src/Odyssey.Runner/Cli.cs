@@ -109,6 +109,18 @@ internal static class Cli
             return ExitCodes.InvalidInput;
         }
 
+        if (commandLine.Preview)
+        {
+            var (withPreview, error, _) = PreviewAttachment.Attach(definition, BuiltInBlocks.CreateRegistry(), commandLine.PreviewPort);
+            if (withPreview is null)
+            {
+                await stderr.WriteLineAsync($"odyssey-pipeline: {error}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            definition = withPreview;
+        }
+
         using var stop = new CancellationTokenSource();
         var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
         var live = !commandLine.Plain && !Console.IsErrorRedirected;
