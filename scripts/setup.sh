@@ -12,7 +12,10 @@ set -euo pipefail
 # chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
 # iproute2: `ip link set lo up` inside the fresh network namespace (`unshare -n`) the PeerConnection
 #   interop tests run in (tests/Odyssey.WebRtc.Tests/Peer/NetworkNamespace.cs); minimal images lack it.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2)
+# xvfb: a virtual X display, so the display sink's HighGUI window can be opened and checked headless
+#   (tests/Odyssey.Runner.Tests/Display). x11-apps: `xwd`, which screenshots that display for the test.
+#   chromium (above) also opens the live preview page and the HTML report in the tests.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 xvfb x11-apps)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.
