@@ -48,9 +48,9 @@ public sealed class ReportSinkBlock(ReportSinkOptions options) : CustomBlock<Rep
 
     /// <summary>
     /// Recent frames held so a cut reported after its frame passed still gets a thumbnail: the analysis
-    /// path is a few blocks of up to 8 queued items each behind the frames.
+    /// path can be two links of 8 queued items plus a block behind the frames, with room to spare.
     /// </summary>
-    private const int RecentFrames = 16;
+    private const int RecentFrames = 32;
 
     /// <summary>Good enough to recognise a scene; small enough to inline dozens in one HTML file.</summary>
     private const int ThumbnailQuality = 80;
