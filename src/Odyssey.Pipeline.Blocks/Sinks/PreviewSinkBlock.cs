@@ -43,9 +43,12 @@ public sealed class PreviewSinkOptions : IValidatableObject
     [Range(16, 8192)]
     public int MaxWidth { get; init; } = 640;
 
-    /// <summary>Record fields to chart: "field" or "block.field"; empty charts every numeric field.</summary>
-    [Description("Analysis fields to chart, as \"field\" or \"block.field\" (e.g. \"motion.movingFraction\"); empty charts every numeric field.")]
-    public string[] Fields { get; init; } = [];
+    /// <summary>Record fields to chart, comma-separated: "field" or "block.field"; empty charts every numeric field.</summary>
+    [Description("Analysis fields to chart, comma-separated, each \"field\" or \"block.field\" (e.g. \"motion.movingFraction, brightness.mean\"); empty charts every numeric field.")]
+    public string Fields { get; init; } = "";
+
+    /// <summary>The entries of <see cref="Fields"/>.</summary>
+    internal string[] FieldList() => Fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -59,9 +62,9 @@ public sealed class PreviewSinkOptions : IValidatableObject
             yield return new ValidationResult($"address {Address} would serve the unauthenticated preview beyond this machine; set allowRemote: true to allow that", [nameof(Address)]);
         }
 
-        foreach (var field in Fields)
+        foreach (var field in FieldList())
         {
-            if (string.IsNullOrWhiteSpace(field) || field.StartsWith('.') || field.EndsWith('.'))
+            if (field.StartsWith('.') || field.EndsWith('.') || field.Contains(' ', StringComparison.Ordinal))
             {
                 yield return new ValidationResult($"field \"{field}\" must be \"field\" or \"block.field\"", [nameof(Fields)]);
             }
@@ -111,7 +114,7 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
     /// <inheritdoc />
     protected override async ValueTask StartAsync(CancellationToken cancellationToken)
     {
-        _fields = Array.ConvertAll(Options.Fields, static field =>
+        _fields = Array.ConvertAll(Options.FieldList(), static field =>
         {
             var dot = field.LastIndexOf('.');
             return dot < 0 ? ((string?)null, Encoding.UTF8.GetBytes(field)) : (field[..dot], Encoding.UTF8.GetBytes(field[(dot + 1)..]));
@@ -377,7 +380,7 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
             writer.WriteString("block", Name);
             writer.WriteNumber("maxFps", Options.MaxFps);
             writer.WriteStartArray("fields");
-            foreach (var field in Options.Fields)
+            foreach (var field in Options.FieldList())
             {
                 writer.WriteStringValue(field);
             }
