@@ -18,7 +18,10 @@ set -euo pipefail
 # nats-server (Debian 2.9.x): the NATS JetStream broker the job-queue and nats sink/source tests start on
 #   127.0.0.1 (`nats-server -js`), and what `odyssey-pipeline worker` talks to on a developer machine.
 # python3-yaml: the deploy/ lint test parses the Kubernetes manifests with PyYAML (no Docker/kubectl here).
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets nats-server python3-yaml)
+# xvfb: a virtual X display, so the display sink's HighGUI window can be opened and checked headless
+#   (tests/Odyssey.Runner.Tests/Display). x11-apps: `xwd`, which screenshots that display for the test.
+#   chromium (above) also opens the live preview page and the HTML report in the tests.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets nats-server python3-yaml xvfb x11-apps)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.

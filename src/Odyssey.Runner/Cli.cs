@@ -30,6 +30,7 @@ internal static class Cli
                 "submit" => await JobCommands.SubmitAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "worker" => await JobCommands.WorkerAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 "jobs" => await JobCommands.ListAsync(commandLine, stdout).ConfigureAwait(false),
+                "report" => await ReportAsync(commandLine, stdout, stderr).ConfigureAwait(false),
                 _ => await RunPipelineAsync(commandLine, stdout, stderr).ConfigureAwait(false),
             };
         }
@@ -84,12 +85,44 @@ internal static class Cli
         return ExitCodes.Success;
     }
 
+    private static async Task<int> ReportAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var path = await RunReport.WriteAsync(commandLine.File!, commandLine.Output).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"report: {path}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: report: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"odyssey-pipeline: report {commandLine.File}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
     private static async Task<int> RunPipelineAsync(CommandLine commandLine, TextWriter stdout, TextWriter stderr)
     {
         var definition = await LoadAsync(commandLine, stderr).ConfigureAwait(false);
         if (definition is null)
         {
             return ExitCodes.InvalidInput;
+        }
+
+        if (commandLine.Preview)
+        {
+            var (withPreview, error, _) = PreviewAttachment.Attach(definition, BuiltInBlocks.CreateRegistry(), commandLine.PreviewPort);
+            if (withPreview is null)
+            {
+                await stderr.WriteLineAsync($"odyssey-pipeline: {error}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            definition = withPreview;
         }
 
         using var stop = new CancellationTokenSource();

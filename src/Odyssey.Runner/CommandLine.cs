@@ -17,6 +17,18 @@ internal sealed record CommandLine
 
     public string GraphFormat { get; init; } = "mermaid";
 
+    /// <summary>(report) Where to write the HTML; report.html inside the run directory when null.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>(run) Serve the live preview of the main video port.</summary>
+    public bool Preview { get; init; }
+
+    /// <summary>(run) The preview's port with --preview; 0 picks a free one.</summary>
+    public int PreviewPort { get; init; } = DefaultPreviewPort;
+
+    /// <summary>A fixed default so a bookmarked page keeps working from run to run.</summary>
+    public const int DefaultPreviewPort = 8090;
+
     public bool Schema { get; init; }
 
     public bool Verbose { get; init; }
@@ -74,6 +86,8 @@ internal sealed record CommandLine
     /// <summary>A day: a longer interval never prints, and the timer cannot go past about 49 days anyway.</summary>
     public const double MaxProgressIntervalSeconds = 86400;
 
+    private const int MaxPort = 65535;
+
     public const string Usage = """
         usage: odyssey-pipeline <command> [options]
 
@@ -85,6 +99,7 @@ internal sealed record CommandLine
           submit FILE     put a job (the pipeline and its --set overrides) on the NATS JetStream queue; prints its id
           worker          pull jobs from the queue and run them, each in WORKDIR/JOBID, until Ctrl+C / SIGTERM
           jobs            list queued, running, done and failed jobs
+          report RUN_DIR  write RUN_DIR/report.html: graph, metrics, plots of the records, thumbnails, events
 
         options:
           --set BLOCK.OPTION=VALUE   override an option from the file (repeatable; VALUE is JSON or plain text)
@@ -92,6 +107,9 @@ internal sealed record CommandLine
           --metrics-out FILE.json    (run) write the final metrics as JSON
           --plain                    (run) periodic plain progress lines instead of the live table
           --progress-interval SEC    (run) seconds between plain progress lines (default 5)
+          --preview                  (run) serve a live preview of the main video port on http://127.0.0.1:8090/
+          --preview-port N           (run) the preview's port (0 = any free port)
+          --out FILE.html            (report) where to write the report
           --format mermaid|dot       (graph) output format
           --schema                   (blocks) print the JSON Schema of pipeline files instead
           --verbose                  show stack traces on errors
@@ -107,7 +125,7 @@ internal sealed record CommandLine
         exit codes: 0 success, 1 a block failed while running, 2 invalid pipeline or arguments
         """;
 
-    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph", "submit"];
+    private static readonly ImmutableHashSet<string> FileCommands = ["run", "validate", "graph", "submit", "report"];
 
     private static readonly ImmutableHashSet<string> QueueCommands = ["submit", "worker", "jobs"];
 
@@ -259,6 +277,26 @@ internal sealed record CommandLine
 
                     result = result with { JobId = id };
                     break;
+                case "--out":
+                    var output = Value();
+                    if (output is null)
+                    {
+                        return new CommandLine { Error = "--out needs a file path" };
+                    }
+
+                    result = result with { Output = output };
+                    break;
+                case "--preview":
+                    result = result with { Preview = true };
+                    break;
+                case "--preview-port":
+                    if (!int.TryParse(Value(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > MaxPort)
+                    {
+                        return new CommandLine { Error = "--preview-port needs a port number from 0 to 65535" };
+                    }
+
+                    result = result with { Preview = true, PreviewPort = port };
+                    break;
                 case "--schema":
                     result = result with { Schema = true };
                     break;
@@ -286,7 +324,7 @@ internal sealed record CommandLine
 
         if (FileCommands.Contains(command) && result.File is null)
         {
-            return new CommandLine { Error = $"{command} needs a pipeline FILE" };
+            return new CommandLine { Error = command == "report" ? "report needs a RUN_DIR" : $"{command} needs a pipeline FILE" };
         }
 
         if (QueueCommands.Contains(command) && result.Nats is null)

@@ -89,7 +89,7 @@ public sealed class PngSinkBlock(PngSinkOptions options) : SinkBlock<VideoFrame,
     private string _directory = "";
     private string _staging = "";
     private long _arrived;
-    private Mat? _converted;
+    private readonly FrameImages _images = new();
 
     /// <summary>Images written so far.</summary>
     public long ImagesWritten { get; private set; }
@@ -119,7 +119,7 @@ public sealed class PngSinkBlock(PngSinkOptions options) : SinkBlock<VideoFrame,
         VideoFrame? bgr = null;
         try
         {
-            using var image = ToWritable(item, ref bgr);
+            using var image = _images.ToBgr(item, Context.FramePool, ref bgr);
             if (!Cv2.ImWrite(staged, image))
             {
                 throw new IOException($"png sink \"{Name}\" could not write {staged}");
@@ -145,32 +145,8 @@ public sealed class PngSinkBlock(PngSinkOptions options) : SinkBlock<VideoFrame,
     /// <inheritdoc />
     public override ValueTask DisposeAsync()
     {
-        _converted?.Dispose();
-        _converted = null;
+        _images.Dispose();
         return base.DisposeAsync();
-    }
-
-    /// <summary>A Mat OpenCV encodes directly: GRAY8 and BGR24 wrapped, RGB24 swapped, 4:2:0 converted to BGR24.</summary>
-    private Mat ToWritable(VideoFrame frame, ref VideoFrame? bgr)
-    {
-        switch (frame.Format)
-        {
-            case PixelFormat.Gray8 or PixelFormat.Bgr24:
-                return FrameMats.Wrap(frame, 0);
-            case PixelFormat.Rgb24:
-                _converted ??= new Mat();
-                using (var rgb = FrameMats.Wrap(frame, 0))
-                {
-                    Cv2.CvtColor(rgb, _converted, ColorConversionCodes.RGB2BGR);
-                }
-
-                // A second header over the same data, so the caller may dispose what it gets.
-                return new Mat(_converted, new Rect(0, 0, _converted.Cols, _converted.Rows));
-            default:
-                bgr = Context.FramePool.Rent(frame.Width, frame.Height, PixelFormat.Bgr24);
-                PixelConverter.Convert(frame, bgr);
-                return FrameMats.Wrap(bgr, 0);
-        }
     }
 
     private void RemoveStaging()

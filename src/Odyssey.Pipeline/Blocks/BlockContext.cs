@@ -27,6 +27,18 @@ public abstract class BlockContext
     /// <summary>Output port <paramref name="port"/>, typed as declared.</summary>
     public abstract IBlockOutput<T> GetOutput<T>(string port);
 
+    /// <summary>
+    /// The whole validated pipeline this block runs in, for blocks that describe the run (report, preview);
+    /// null outside an engine run (a block driven directly by a test).
+    /// </summary>
+    public virtual PipelineDefinition? Pipeline => null;
+
+    /// <summary>
+    /// Every block's and link's figures now, for blocks that show the run (preview, report). Cheap enough
+    /// for a few calls a second, not per item: it allocates a snapshot. Empty outside an engine run.
+    /// </summary>
+    public virtual PipelineSnapshot GetMetrics() => new(TimeSpan.Zero, [], []);
+
     /// <summary>Resolves a path from an option against <see cref="BaseDirectory"/>.</summary>
     public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
 }

@@ -4,8 +4,13 @@ namespace Odyssey.Pipeline;
 
 /// <summary>The engine's <see cref="BlockContext"/>: one per block, built before the block starts.</summary>
 internal sealed class EngineBlockContext(string name, VideoFramePool framePool, string baseDirectory,
-    IReadOnlyDictionary<string, IEnginePort> inputs, IReadOnlyDictionary<string, IEnginePort> outputs, string runId) : BlockContext
+    IReadOnlyDictionary<string, IEnginePort> inputs, IReadOnlyDictionary<string, IEnginePort> outputs, string runId,
+    PipelineExecution? execution = null) : BlockContext
 {
+    public override PipelineDefinition? Pipeline => execution?.Definition;
+
+    public override PipelineSnapshot GetMetrics() => execution?.Snapshot() ?? base.GetMetrics();
+
     public override string Name => name;
 
     public override string RunId => runId;

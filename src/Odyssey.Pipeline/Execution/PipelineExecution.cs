@@ -143,13 +143,16 @@ public sealed partial class PipelineExecution
                 }
             }
 
-            var context = new EngineBlockContext(block.Name, pool, workingDirectory, inputs, outputs, runId);
+            var context = new EngineBlockContext(block.Name, pool, workingDirectory, inputs, outputs, runId, this);
             _counters[i] = blockCounters;
             _runners[i] = CreateRunner(block, context, blockCounters, options.ParallelStrategy);
         }
 
         _meter.Observe(_counters, _links);
     }
+
+    /// <summary>The pipeline being run.</summary>
+    public PipelineDefinition Definition => _definition;
 
     /// <summary>Completes with the result when every block has ended; never faults.</summary>
     public Task<PipelineResult> Completion => _completion;
@@ -330,6 +333,7 @@ public sealed partial class PipelineExecution
 
         Volatile.Write(ref _ended, 1);
         _control.DrainAll();
+        await NotifyRunEndedAsync().ConfigureAwait(false);
         await DisposeBlocksAsync().ConfigureAwait(false);
         _clock.Stop();
         var result = new PipelineResult(_control.FirstFault, _control.StopRequested, Snapshot());
@@ -376,6 +380,32 @@ public sealed partial class PipelineExecution
             if (_control.IsAborted)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells blocks that describe the whole run (<see cref="IRunEndedObserver"/>) how it went, once every
+    /// block has finished, so the figures they get are final; before disposal, so they still hold their resources.
+    /// </summary>
+    private async Task NotifyRunEndedAsync()
+    {
+        foreach (var runner in _runners)
+        {
+            if (runner.Block is not IRunEndedObserver observer)
+            {
+                continue;
+            }
+
+            try
+            {
+                // The result so far: a fault an observer raises here still becomes the run's fault afterwards.
+                var result = new PipelineResult(_control.FirstFault, _control.StopRequested, Snapshot());
+                await observer.RunEndedAsync(result, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _control.Fault(runner.Counters, "complete", e);
             }
         }
     }

@@ -79,6 +79,13 @@ public class PipelineFilesTests
                 case "null":
                     checkedSinks++;
                     break;
+                case "report":
+                    // Its inputs are named records and frames, so the per-link count below does not apply.
+                    var directory = Path.Combine(work.Path, (string)options!["directory"]!);
+                    Assert.True(File.Exists(Path.Combine(directory, "report.html")), $"{name} wrote no report.html");
+                    Assert.Equal("completed", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "metrics.json")))!["outcome"]);
+                    checkedSinks++;
+                    continue;
                 default:
                     continue;
             }
