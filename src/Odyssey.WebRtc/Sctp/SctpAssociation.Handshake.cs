@@ -30,6 +30,9 @@ internal sealed partial class SctpAssociation
     // RFC 5061 §4.2.7 Supported Extensions as aiortc and Chromium announce them: RE-CONFIG and FORWARD-TSN.
     private static ReadOnlySpan<byte> SupportedExtensions => [SctpChunkType.ReConfig, SctpChunkType.ForwardTsn];
 
+    // An association is used once: after SHUTDOWN or ABORT its TSNs and tags are spent (WebRTC opens a new DTLS session).
+    private bool Finished => _state == SctpAssociationState.Aborted || (_state == SctpAssociationState.Closed && _established.Task.IsCompleted);
+
     private void SendInitLocked()
     {
         // RFC 9260 §8.5.1: an INIT carries verification tag 0.
@@ -43,7 +46,7 @@ internal sealed partial class SctpAssociation
         var init = SctpInitChunk.Read(chunk);
 
         // RFC 9260 §8.5.1 and §3.3.2: INIT is alone in its packet, with tag 0, and its initiate tag is never 0.
-        if (!alone || verificationTag != 0 || init.InitiateTag == 0 || _state == SctpAssociationState.Aborted)
+        if (!alone || verificationTag != 0 || init.InitiateTag == 0 || Finished)
         {
             _chunksDropped++;
             return;
@@ -111,7 +114,7 @@ internal sealed partial class SctpAssociation
         var peerTag = BinaryPrimitives.ReadUInt32BigEndian(cookie);
         switch (_state)
         {
-            case SctpAssociationState.Closed:
+            case SctpAssociationState.Closed when !Finished:
             case SctpAssociationState.CookieWait:
             case SctpAssociationState.CookieEchoed:
                 // §5.2.4 case D in COOKIE-ECHOED: both tags match, the collision resolves to ESTABLISHED.

@@ -92,6 +92,7 @@ internal sealed partial class SctpAssociation
 
         if (_state is SctpAssociationState.Established or SctpAssociationState.ShuttingDown)
         {
+            CheckDeferredResetLocked();
             TransmitLocked();
         }
     }

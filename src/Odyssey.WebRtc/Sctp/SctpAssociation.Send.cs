@@ -232,6 +232,9 @@ internal sealed partial class SctpAssociation
         }
 
         UpdateT3Locked(now, restart: false);
+
+        // Messages whose lifetime ran out while queued left the buffered amount here.
+        RaiseDecreasedLocked();
         TryShutdownLocked();
     }
 

@@ -98,6 +98,49 @@ public class SctpAssociationReliabilityTests
     }
 
     [Fact]
+    public async Task PeerReset_BeforeItsDataArrived_PerformedOnceTheDataIsIn()
+    {
+        // aiortc sends its reset request at once, with the last TSN it assigned; data may still be missing.
+        await using var pair = new SctpTestPair(optionsA: new SctpAssociationOptions { InitialTsn = 1000 });
+        pair.Connect();
+        var events = new List<string>();
+        pair.B.MessageReceived += (stream, _, _) => events.Add($"message {stream}");
+        pair.B.StreamReset += stream => events.Add($"reset {stream}");
+        var results = new List<uint>();
+        pair.DropFromB = packet =>
+        {
+            foreach (var chunk in SctpPacket.Parse(packet).Chunks)
+            {
+                if (chunk.Type == SctpChunkType.ReConfig)
+                {
+                    foreach (var parameter in SctpReConfig.ReadParameters(chunk))
+                    {
+                        results.Add(SctpReConfigResponse.Read(parameter).Result);
+                    }
+                }
+            }
+
+            return false;
+        };
+        pair.DropFromA = packet => packet[12] == SctpChunkType.Data;
+        for (var i = 0; i < 3; i++)
+        {
+            pair.A.Send(7, BinaryPpid, Numbered(i), SctpSendOptions.Reliable);
+        }
+
+        var request = new byte[64];
+        var writer = new SctpPacketWriter(request, 5000, 5000, pair.B.VerificationTag);
+        writer.WriteOutgoingSsnResetRequest(1000, 0, 1002, [7]);
+        pair.B.ReceivePacket(request.AsSpan(0, writer.Finish()));
+        Assert.Empty(events);
+
+        pair.DropFromA = null;
+        pair.RunUntil(() => events.Count == 4);
+        Assert.Equal(["message 7", "message 7", "message 7", "reset 7"], events);
+        Assert.Equal([SctpReConfig.ResultInProgress, SctpReConfig.ResultPerformed], results);
+    }
+
+    [Fact]
     public async Task Shutdown_AfterQueuedData_EverythingDeliveredThenBothClosed()
     {
         await using var pair = new SctpTestPair(seed: 8) { Loss = 0.05 };
