@@ -11,8 +11,11 @@ set -euo pipefail
 #   packetizers (tests/Odyssey.WebRtc.Tests/Payloads/aiortc_payloads.py).
 # chromium: the browser peer (headless) that must accept our SDP answers and answer our offers.
 # iproute2: `ip link set lo up` inside the fresh network namespace (`unshare -n`) the PeerConnection
-#   interop tests run in (tests/Odyssey.WebRtc.Tests/Peer/NetworkNamespace.cs); minimal images lack it.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2)
+#   interop tests run in (tests/Shared/NetworkNamespace.cs); minimal images lack it.
+# python3-websockets: the signalling WebSocket of the aiortc-based Odyssey client that the emulator tests
+#   run against the emulator (tests/Odyssey.Emulator.Tests/Clients/odyssey_aiortc_client.py); the Python
+#   standard library has HTTP but no WebSocket client.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.

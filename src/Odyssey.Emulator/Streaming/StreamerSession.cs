@@ -83,7 +83,8 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         _frameTimes = context.FrameTimes.GetOrAdd(session.Id, static _ => new FrameSendTimes());
         _peer = new PeerConnection(new PeerConnectionOptions
         {
-            Ice = new IceAgentOptions { LoopbackOnly = options.LoopbackIceOnly },
+            // Loopback: IPv4 only, as aiortc (patched to 127.0.0.1 in tests) and our own tests pair.
+            Ice = new IceAgentOptions { LoopbackOnly = options.LoopbackIceOnly, UseIPv6 = !options.LoopbackIceOnly },
             VideoCodecs = [options.Codec == VideoCodec.H264 ? SdpCodecCapability.H264(H264Profile.ConstrainedBaseline) : SdpCodecCapability.Vp8],
             PacketPool = context.Packets,
             SendLossRate = options.MediaPacketLossRate,

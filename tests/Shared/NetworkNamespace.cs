@@ -1,11 +1,10 @@
 using System.Text.RegularExpressions;
-using Odyssey.WebRtc.Tests.Dtls;
 using Xunit.Abstractions;
 
-namespace Odyssey.WebRtc.Tests.Peer;
+namespace Odyssey.Tests;
 
 /// <summary>
-/// Runs an interop test inside a fresh network namespace that has only <c>lo</c> (INTEROP-NOTES.md), so
+/// Runs a socket test (WebRTC interop, the emulator) inside a fresh network namespace that has only <c>lo</c> (INTEROP-NOTES.md), so
 /// neither our ICE agent nor aiortc can reach a real network. Both peers must share the namespace, so the
 /// test re-runs itself there: <c>unshare -n</c> starts <c>dotnet test</c> on this assembly, filtered to the
 /// one test, with <see cref="InsideVariable"/> set; that inner run does the work, the outer one asserts it

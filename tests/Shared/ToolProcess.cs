@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Odyssey.WebRtc.Tests.Dtls;
+namespace Odyssey.Tests;
 
 /// <summary>
 /// An external peer (openssl, python) with its stdout and stderr collected line by line, so a test can
