@@ -73,7 +73,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         _config.Validate();
         _time = _config.TimeProvider;
         var factory = _config.LoggerFactory ?? NullLoggerFactory.Instance;
-        _log = factory.CreateLogger("Odyssey.Client");
+        _log = new DebugFilter(factory.CreateLogger("Odyssey.Client"), _config.Debug || _config.Dev?.Debug == true);
         _ownsHttp = _config.HttpClient is null;
         _http = _config.HttpClient ?? new HttpClient();
         _secrets.Add(_config.ApiKey);

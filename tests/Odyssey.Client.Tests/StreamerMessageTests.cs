@@ -88,3 +88,19 @@ public sealed class StartTransportTests
     public void StartGoesOnChannel_FollowsSection5(bool image, bool open, long bytes, long max, bool onChannel) =>
         Assert.Equal(onChannel, OdysseyClient.StartGoesOnChannel(image, open, bytes, max));
 }
+
+public sealed class DebugLoggingTests
+{
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task Debug_Flag_DecidesWhetherDebugMessagesAreEmitted(bool debug, int expected)
+    {
+        var logs = new Fakes.CapturingLoggerFactory();
+        await using var client = new OdysseyClient(new ClientConfig { ApiKey = "ody_x", ApiUrl = "http://127.0.0.1:9", Debug = debug, LoggerFactory = logs });
+
+        client.HandleStreamerMessage("""{"type":"stream_ended"}"""); // logs "received stream_ended" at Debug
+
+        Assert.Equal(expected, logs.Lines.Count(l => l.StartsWith("Debug:", StringComparison.Ordinal)));
+    }
+}
