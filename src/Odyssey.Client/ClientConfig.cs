@@ -26,7 +26,7 @@ public sealed record ClientConfig
     /// <summary>The API base URL (http or https).</summary>
     public string ApiUrl { get; init; } = Environment.GetEnvironmentVariable(ApiUrlVariable) is { Length: > 0 } url ? url : DefaultApiUrl;
 
-    /// <summary>Logs at Debug level as well (the seed's <c>debug=True</c>); without a <see cref="LoggerFactory"/> it has no effect.</summary>
+    /// <summary>Also log at Debug level: every HTTP call, signalling and channel message (the seed's <c>debug=True</c>); needs a <see cref="LoggerFactory"/>.</summary>
     public bool Debug { get; init; }
 
     /// <summary>Where the client logs; null logs nothing.</summary>

@@ -73,7 +73,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         _config.Validate();
         _time = _config.TimeProvider;
         var factory = _config.LoggerFactory ?? NullLoggerFactory.Instance;
-        _log = factory.CreateLogger("Odyssey.Client");
+        _log = new DebugFilter(factory.CreateLogger("Odyssey.Client"), _config.Debug || _config.Dev?.Debug == true);
         _ownsHttp = _config.HttpClient is null;
         _http = _config.HttpClient ?? new HttpClient();
         _secrets.Add(_config.ApiKey);
@@ -315,9 +315,9 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         });
         var pending = Replace(ref _pendingStart, "StartStreamAsync");
         var channel = connection.ToStreamer;
-        if (image is null && channel is not null && channel.ReadyState == RtcDataChannelState.Open && Encoding.UTF8.GetByteCount(json) <= connection.MaxMessageSize)
+        if (StartGoesOnChannel(image is not null, channel?.ReadyState == RtcDataChannelState.Open, Encoding.UTF8.GetByteCount(json), connection.MaxMessageSize))
         {
-            await channel.SendAsync(json, cancellationToken).ConfigureAwait(false);
+            await channel!.SendAsync(json, cancellationToken).ConfigureAwait(false);
             _log.Channel("sent", "interactive_stream_start");
         }
         else
@@ -328,6 +328,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         var streamId = await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return streamId;
     }
+
+    /// <summary>§5: with an image → signalling; else the data channel when open and the message fits; else signalling.</summary>
+    internal static bool StartGoesOnChannel(bool hasImage, bool channelOpen, long bytes, long maxMessageSize) =>
+        !hasImage && channelOpen && bytes <= maxMessageSize;
 
     /// <summary>Sends a prompt (<c>update</c>) and returns the prompt the streamer acknowledged.</summary>
     /// <exception cref="OdysseyStreamError">Not connected, the channel is not open, or the streamer refused.</exception>
@@ -461,6 +465,9 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             _http.Dispose();
         }
     }
+
+    /// <summary>Tests drive the streamer-message path without a connection.</summary>
+    internal void UseHandlers(OdysseyEventHandlers handlers) => _handlers = handlers;
 
     private bool BeginConnect(OdysseyEventHandlers? handlers)
     {

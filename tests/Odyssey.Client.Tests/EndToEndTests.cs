@@ -43,10 +43,12 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         OnStatusChange = (s, _) => events.Enqueue("status:" + OdysseyClient.StatusText(s)),
     };
 
-    [Fact]
-    public async Task WholeFlow_ConnectStartInteractEnd_FramesInOrderEventsInOrderRecordingListed()
+    [Theory]
+    [InlineData(VideoCodec.H264)]
+    [InlineData(VideoCodec.Vp8)]
+    public async Task WholeFlow_ConnectStartInteractEnd_FramesInOrderEventsInOrderRecordingListed(VideoCodec codec)
     {
-        await using var emulator = await EmulatorServer.StartAsync(Emulator());
+        await using var emulator = await EmulatorServer.StartAsync(Emulator(o => o with { Codec = codec }));
         var events = new ConcurrentQueue<string>();
         await using var client = Client(emulator);
         using var cancel = new CancellationTokenSource(Timeout);
@@ -79,6 +81,20 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             }
         });
 
+        var encoded = new List<(VideoCodec Codec, long Index)>();
+        var encodedReader = Task.Run(async () =>
+        {
+            await foreach (var packet in client.ReadEncodedFramesAsync(cancel.Token))
+            {
+                lock (encoded)
+                {
+                    encoded.Add((packet.Codec, packet.Index));
+                }
+
+                packet.Release();
+            }
+        });
+
         var streamId = await client.StartStreamAsync("a quiet forest", portrait: false, cancellationToken: cancel.Token);
         Assert.False(string.IsNullOrEmpty(streamId));
         Assert.Equal(streamId, client.StreamId);
@@ -106,6 +122,13 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, client.DroppedFrames);
+        lock (encoded)
+        {
+            Assert.NotEmpty(encoded);
+            Assert.All(encoded, e => Assert.Equal(codec, e.Codec));
+            Assert.Equal(encoded.Select(e => e.Index).Order(), encoded.Select(e => e.Index));
+        }
+
         var order = events.Where(e => !e.StartsWith("status:", StringComparison.Ordinal)).ToList();
         Assert.Equal(["connected", "started", "ack:it starts to rain", "ack:a deer walks by", "ack:night falls", "ended", "disconnected"], order);
         Assert.Equal(
@@ -117,6 +140,81 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var recording = await client.GetRecordingAsync(streamId, cancel.Token);
         Assert.Equal(streamId, recording.StreamId);
         Assert.NotNull(recording.VideoUrl);
+    }
+}
+
+/// <summary>Keeps the token fields of every API response, so a test knows the secrets it must not find in logs.</summary>
+internal sealed class TokenSniffer() : DelegatingHandler(new HttpClientHandler())
+{
+    public ConcurrentQueue<string> Tokens { get; } = new();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (body.StartsWith('{'))
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            foreach (var name in new[] { "access_token", "session_token" })
+            {
+                if (document.RootElement.TryGetProperty(name, out var token))
+                {
+                    Tokens.Enqueue(token.GetString()!);
+                }
+            }
+        }
+
+        response.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        return response;
+    }
+}
+
+public sealed class EndToEndLogTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task WholeSession_DebugLogs_NeverContainKeyOrTokens()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Width = 320, Height = 176, BitrateKbps = 300 });
+        var logs = new CapturingLoggerFactory();
+        var sniffer = new TokenSniffer();
+        using var http = new HttpClient(sniffer);
+        var errors = new ConcurrentQueue<string>();
+        await using var client = new OdysseyClient(new ClientConfig
+        {
+            ApiKey = emulator.ApiKey,
+            ApiUrl = emulator.ApiUrl.ToString(),
+            Debug = true,
+            LoggerFactory = logs,
+            HttpClient = http,
+            Advanced = new AdvancedConfig { PeerConnection = new PeerConnectionOptions { Ice = new IceAgentOptions { LoopbackOnly = true, UseIPv6 = false } } },
+        });
+        using var cancel = new CancellationTokenSource(Timeout);
+
+        await client.ConnectAsync(new OdysseyEventHandlers { OnError = (e, _) => errors.Enqueue(e.ToString()) }, cancel.Token);
+
+        // A start with an image travels over the signalling socket (§5), the next over the data channel.
+        var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 };
+        var withImage = await client.StartStreamAsync("a lighthouse", image: OdysseyImage.FromBytes(png), cancellationToken: cancel.Token);
+        await client.InteractAsync("storm clouds", cancel.Token);
+        await client.EndStreamAsync(cancel.Token);
+        var plain = await client.StartStreamAsync("a meadow", cancellationToken: cancel.Token);
+        await client.EndStreamAsync(cancel.Token);
+        await client.ListStreamRecordingsAsync(cancellationToken: cancel.Token);
+
+        Assert.NotEqual(withImage, plain);
+        Assert.Equal(1, logs.Lines.Count(l => l.Contains("Odyssey signalling: sent interactive_stream_start", StringComparison.Ordinal)));
+        await client.DisconnectAsync();
+        Assert.Equal(2, sniffer.Tokens.Count); // one access token (reused), one session token
+        var text = string.Join("\n", logs.Lines) + string.Join("\n", errors);
+        Assert.Contains(logs.Lines, l => l.Contains("Odyssey signalling: sent answer", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("Odyssey signalling: sent interactive_stream_start", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("Odyssey data channel: sent interactive_stream_start", StringComparison.Ordinal));
+        foreach (var secret in sniffer.Tokens.Append(emulator.ApiKey).SelectMany(t => new[] { t, Uri.EscapeDataString(t) }))
+        {
+            Assert.DoesNotContain(secret, text);
+        }
     }
 }
 

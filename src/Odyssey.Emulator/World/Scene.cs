@@ -16,6 +16,19 @@ internal sealed class Scene
 
     private const int MaxShapes = 4;
 
+    /// <summary>
+    /// Colour words a prompt may name, with their BT.601 limited-range (Y, U, V), so "a blue whale" is blue:
+    /// the first one named sets the background; otherwise the prompt's hash picks a colour.
+    /// </summary>
+    private static readonly (string Word, byte Y, byte U, byte V)[] ColourWords =
+    [
+        ("red", 81, 90, 240), ("orange", 130, 60, 190), ("yellow", 170, 30, 146), ("green", 110, 70, 60),
+        ("blue", 41, 240, 110), ("purple", 60, 180, 180), ("pink", 160, 140, 190), ("cyan", 150, 160, 40),
+        ("brown", 70, 100, 160), ("white", 200, 128, 128), ("black", 30, 128, 128), ("grey", 110, 128, 128),
+        ("gray", 110, 128, 128), ("snow", 190, 135, 125), ("night", 35, 150, 120), ("forest", 80, 90, 90),
+        ("ocean", 60, 200, 80), ("sea", 60, 200, 80), ("desert", 150, 80, 150), ("fire", 90, 70, 220),
+    ];
+
     private Scene(string prompt, uint seed, bool idle)
     {
         Prompt = prompt;
@@ -23,6 +36,11 @@ internal sealed class Scene
         BackgroundY = (byte)(MinBackgroundLuma + (seed % BackgroundLumaRange));
         BackgroundU = Chroma(seed >> 8);
         BackgroundV = Chroma(seed >> 16);
+        if (NamedColour(prompt) is { } named)
+        {
+            (BackgroundY, BackgroundU, BackgroundV) = named;
+        }
+
         ShapeU = (byte)(255 - BackgroundU);
         ShapeV = (byte)(255 - BackgroundV);
         ShapeCount = 1 + (int)((seed >> 24) % MaxShapes);
@@ -66,6 +84,23 @@ internal sealed class Scene
         }
 
         return hash;
+    }
+
+    private static (byte Y, byte U, byte V)? NamedColour(string prompt)
+    {
+        var best = -1;
+        (byte, byte, byte)? colour = null;
+        foreach (var (word, y, u, v) in ColourWords)
+        {
+            var at = prompt.IndexOf(word, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0 && (best < 0 || at < best))
+            {
+                best = at;
+                colour = (y, u, v);
+            }
+        }
+
+        return colour;
     }
 
     private static byte Chroma(uint bits) => (byte)(128 - ChromaSwing + (int)(bits % (2 * ChromaSwing)));

@@ -528,6 +528,12 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>The SCTP association once DTLS is connected and both sides accepted data channels (tests and diagnostics).</summary>
+    internal SctpAssociation? Sctp => Volatile.Read(ref _sctp);
+
+    /// <summary>The data channels' DCEP counters (tests and diagnostics).</summary>
+    internal DataChannelSet DataChannels => _channels;
+
     /// <summary>The remote application m-line (SCTP port, max-message-size) when both sides accepted one.</summary>
     internal MediaDescription? RemoteDataChannelMedia
     {

@@ -10,6 +10,7 @@ namespace Odyssey.Emulator.Tests.Clients;
 /// stack) goes through the whole flow against the emulator in a fresh network namespace and reports what
 /// it decoded and received.
 /// </summary>
+[Collection(NetworkNamespaceCollection.Name)]
 public sealed class AiortcClientTests(ITestOutputHelper output)
 {
     private const int FramesPerStep = 15;

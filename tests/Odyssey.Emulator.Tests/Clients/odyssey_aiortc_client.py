@@ -229,11 +229,14 @@ class Client:
             self.to_streamer.send(json.dumps(message))
         return await asyncio.wait_for(self.replies.get(), TIMEOUT)
 
-    async def frames(self, count):
-        """Decodes until `count` stamped frames arrived; their indices in order and the picture size."""
+    async def frames(self, count, portrait=None):
+        """Decodes until `count` stamped frames arrived; their indices in order and the picture size. With
+        `portrait` given, frames of the other orientation (still in flight from before a start) are skipped."""
         indices, size = [], None
         while len(indices) < count:
             frame = await asyncio.wait_for(self.video.recv(), TIMEOUT)
+            if portrait is not None and (frame.height > frame.width) != portrait:
+                continue
             gray = frame.to_ndarray(format="gray")
             index = read_stamp(gray)
             if index is not None:
@@ -263,7 +266,7 @@ async def main(api_url, api_key, frames):
     started = await client.request({"type": "interactive_stream_start", "prompt": "a red fox in the snow", "portrait": True,
                                     "input_image_base64": None, "broadcast": False, "bypass_vlm_expansion": None})
     emit(step="started", reply=started)
-    indices, size = await client.frames(frames)
+    indices, size = await client.frames(frames, portrait=True)
     result["stream"] = {"started": started, "indices": indices, "size": size}
 
     acknowledged = await client.request({"type": "update", "prompt": "a blue whale"})
@@ -276,7 +279,7 @@ async def main(api_url, api_key, frames):
     image_start = await client.request({"type": "interactive_stream_start", "prompt": "a lighthouse", "portrait": False,
                                         "input_image_base64": f"data:image/png;base64,{png}", "bypass_vlm_expansion": True},
                                        over_websocket=True)
-    indices, size = await client.frames(frames)
+    indices, size = await client.frames(frames, portrait=False)
     result["image_stream"] = {"started": image_start, "indices": indices, "size": size}
     result["image_end"] = await client.request({"type": "interactive_stream_end"})
 

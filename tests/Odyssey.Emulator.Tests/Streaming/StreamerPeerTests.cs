@@ -12,6 +12,7 @@ namespace Odyssey.Emulator.Tests.Streaming;
 /// fresh network namespace: offer, answer, video with stamped frame indices in order, the stream messages,
 /// and the limits and faults that end a connection.
 /// </summary>
+[Collection(NetworkNamespaceCollection.Name)]
 public sealed class StreamerPeerTests(ITestOutputHelper output)
 {
     /// <summary>Small pictures: several sessions encode at once on a shared 2-core machine.</summary>
@@ -205,6 +206,12 @@ internal sealed class ClientPeer : IAsyncDisposable
             await (await ToStreamerAsync()).SendAsync(message.ToJsonString());
         }
 
+        return await NextReplyAsync();
+    }
+
+    /// <summary>The next message on <c>streamerToClient</c> not yet returned.</summary>
+    public async Task<JsonObject> NextReplyAsync()
+    {
         using var cancel = new CancellationTokenSource(TestClient.Timeout);
         while (true)
         {
