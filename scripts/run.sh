@@ -10,6 +10,6 @@ bash scripts/make-sample-clip.sh >&2
 dotnet build src/Odyssey.Runner -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 dotnet build samples/Acme.EdgeDensity -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 if [ $# -eq 0 ]; then
-  set -- run pipelines/testpattern-analysis.json
+  set -- run pipelines/quickstart.json
 fi
 exec dotnet src/Odyssey.Runner/bin/Release/net10.0/odyssey-pipeline.dll "$@"

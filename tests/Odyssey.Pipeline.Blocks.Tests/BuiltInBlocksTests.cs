@@ -10,7 +10,7 @@ public class BuiltInBlocksTests
         var names = registry.Blocks.Select(b => b.TypeName).ToArray();
 
         Assert.Equal(
-            ["brightness", "canny", "convert", "decode", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "nats", "natsSource", "null", "png", "record", "resize", "rtp", "scale", "sceneChange", "testpattern", "threshold"],
+            ["brightness", "canny", "convert", "decode", "display", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "nats", "natsSource", "null", "odyssey", "png", "preview", "record", "report", "resize", "rtp", "scale", "sceneChange", "testpattern", "threshold", "trigger"],
             names);
     }
 
@@ -99,6 +99,10 @@ public class BuiltInBlocksTests
         Assert.Equal(typeof(Odyssey.Media.VideoFrame), decode.FindPort("out", PortDirection.Output)!.Payload);
         Assert.True(registry.TryGet("record", out var record));
         Assert.Equal(typeof(Odyssey.Media.EncodedPacket), record.FindPort("in", PortDirection.Input)!.Payload);
+        Assert.True(registry.TryGet("odyssey", out var odyssey));
+        Assert.Equal(typeof(Odyssey.Media.EncodedPacket), odyssey.FindPort("out", PortDirection.Output)!.Payload);
+        Assert.Equal(typeof(Odyssey.Media.AnalysisRecord), odyssey.FindPort("events", PortDirection.Output)!.Payload);
+        Assert.True(odyssey.FindPort("interact", PortDirection.Input) is { Feedback: true, Required: false });
         Assert.True(registry.TryGet("null", out var sink));
         Assert.Equal(BlockKind.Sink, sink.Kind);
         Assert.Equal(typeof(object), sink.FindPort("in", PortDirection.Input)!.Payload);

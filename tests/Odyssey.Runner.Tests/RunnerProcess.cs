@@ -24,6 +24,9 @@ internal static class RunnerProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // Pipelines with an odyssey source then run on the built-in emulator, whatever the machine has set.
+        info.Environment.Remove("ODYSSEY_API_KEY");
+        info.Environment.Remove("ODYSSEY_API_URL");
         info.ArgumentList.Add(runner);
         foreach (var arg in args)
         {

@@ -51,6 +51,7 @@ internal static class InteractionScript
                 continue;
             }
 
+            var errorsBefore = errors.Count;
             TimeSpan? at = null;
             long? frame = null;
             ScriptAction? action = null;
@@ -102,6 +103,12 @@ internal static class InteractionScript
                         errors.Add($"{where} has no field \"{property.Name}\" (use \"at\" or \"timestamp_ms\" or \"frame\", and \"prompt\" or \"interact\" or \"end\")");
                         break;
                 }
+            }
+
+            if (errors.Count != errorsBefore)
+            {
+                // One message per entry: what follows would only restate the field already named.
+                continue;
             }
 
             if ((at is null) == (frame is null))

@@ -6,7 +6,7 @@ namespace Odyssey.Pipeline.Blocks;
 /// <summary>
 /// A stream event of the <c>odyssey</c> source, on its <c>events</c> port: <c>connected</c>, <c>started</c>,
 /// <c>acknowledged</c>, <c>stream-error</c>, <c>error</c>, <c>disconnected</c>, <c>reconnecting</c>,
-/// <c>reconnected</c>, <c>ended</c>. <see cref="AnalysisRecord.FrameIndex"/> is the index of the next frame
+/// <c>reconnected</c>, <c>frames-dropped</c> (the pipeline fell behind the live stream), <c>ended</c>. <see cref="AnalysisRecord.FrameIndex"/> is the index of the next frame
 /// the source writes, so an event sits between the frames it happened between.
 /// </summary>
 public sealed class OdysseyEventRecord : AnalysisRecord

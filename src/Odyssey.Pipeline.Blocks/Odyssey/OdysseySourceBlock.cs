@@ -165,6 +165,7 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
     private List<ScriptEntry> _script = [];
     private int _nextScript;
     private long _written;
+    private long _dropped;
     private int _stream;
     private string? _streamId;
     private TimeSpan _ptsOffset;
@@ -181,6 +182,9 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
 
     /// <summary>Packets written to <c>out</c>.</summary>
     public long FramesWritten => Interlocked.Read(ref _written);
+
+    /// <summary>Encoded frames the client dropped because the pipeline fell behind the live stream.</summary>
+    public long FramesDropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Streams started (1 + reconnects).</summary>
     public int Streams => _stream;
@@ -229,6 +233,10 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
             await TearDownAsync().ConfigureAwait(false);
             _events.Writer.TryComplete();
             await eventsPump.ConfigureAwait(false);
+            if (FramesDropped > 0)
+            {
+                await Console.Error.WriteLineAsync($"odyssey source \"{Name}\": {FramesDropped} encoded frame(s) dropped because the pipeline fell behind the live stream (decoding resumes at the next keyframe); give \"out\" a larger link capacity or lighten the analysis").ConfigureAwait(false);
+            }
         }
     }
 
@@ -691,6 +699,14 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
         }
 
         _tearingDown = true;
+        var dropped = client.DroppedEncodedFrames;
+        if (dropped > 0)
+        {
+            // A live stream cannot wait: what the pipeline was too slow to take was lost, and says so.
+            Interlocked.Add(ref _dropped, dropped);
+            Emit("frames-dropped", reason: "pipeline_behind", message: $"{dropped} encoded frame(s) of stream {_stream} were dropped because the pipeline fell behind the live stream");
+        }
+
         using var grace = new CancellationTokenSource(TeardownGrace);
         try
         {
