@@ -167,6 +167,8 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
     }
 
     /// <inheritdoc />
+    /// <remarks>Pooled builder: with pacing on, most frames wait, and a plain async ValueTask would box its state per frame.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     protected override async ValueTask ConsumeAsync(EncodedPacket item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);

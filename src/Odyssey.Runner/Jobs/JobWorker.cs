@@ -57,11 +57,10 @@ internal sealed class JobWorker(JobQueue queue, Func<string, IReadOnlyList<strin
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
 
     private int _jobsEnded;
+    private int _completed;
 
     /// <summary>Jobs this worker completed.</summary>
     public int Completed => _completed;
-
-    private int _completed;
 
     /// <summary>Pulls and runs jobs on <see cref="JobWorkerOptions.Concurrency"/> loops until <paramref name="stopToken"/> fires.</summary>
     public async Task RunAsync(CancellationToken stopToken)
