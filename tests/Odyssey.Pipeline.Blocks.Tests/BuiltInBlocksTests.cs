@@ -10,7 +10,7 @@ public class BuiltInBlocksTests
         var names = registry.Blocks.Select(b => b.TypeName).ToArray();
 
         Assert.Equal(
-            ["brightness", "canny", "convert", "decode", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "record", "resize", "scale", "sceneChange", "testpattern", "threshold"],
+            ["brightness", "canny", "convert", "decode", "display", "encode", "file", "gaussianBlur", "grayscale", "jsonl", "motion", "mp4", "null", "png", "preview", "record", "report", "resize", "scale", "sceneChange", "testpattern", "threshold"],
             names);
     }
 
