@@ -322,6 +322,16 @@ internal sealed record CommandLine
             }
         }
 
+        if (result.Preview && command != "run")
+        {
+            return new CommandLine { Error = $"--preview is an option of run, not of {command}" };
+        }
+
+        if (result.Output is not null && command != "report")
+        {
+            return new CommandLine { Error = $"--out is an option of report, not of {command}" };
+        }
+
         if (FileCommands.Contains(command) && result.File is null)
         {
             return new CommandLine { Error = command == "report" ? "report needs a RUN_DIR" : $"{command} needs a pipeline FILE" };

@@ -33,9 +33,28 @@ public class CommandLineTests
     [InlineData(new[] { "run", "a.json", "--progress-interval", "1e10" }, "--progress-interval needs a number of seconds from 0.001 to 86400")]
     [InlineData(new[] { "validate", "a.json", "--frobnicate" }, "unknown option \"--frobnicate\" for validate")]
     [InlineData(new[] { "blocks", "extra" }, "unexpected argument \"extra\"")]
+    [InlineData(new[] { "report" }, "report needs a RUN_DIR")]
+    [InlineData(new[] { "report", "out/x", "--out" }, "--out needs a file path")]
+    [InlineData(new[] { "run", "a.json", "--out", "r.html" }, "--out is an option of report, not of run")]
+    [InlineData(new[] { "validate", "a.json", "--preview" }, "--preview is an option of run, not of validate")]
+    [InlineData(new[] { "run", "a.json", "--preview-port", "70000" }, "--preview-port needs a port number from 0 to 65535")]
+    [InlineData(new[] { "run", "a.json", "--preview-port", "-1" }, "--preview-port needs a port number from 0 to 65535")]
     public void Parse_BadArguments_ReportTheProblem(string[] args, string error)
     {
         Assert.Equal(error, CommandLine.Parse(args).Error);
+    }
+
+    [Fact]
+    public void Parse_ReportAndPreview_ReadTheirOptions()
+    {
+        var report = CommandLine.Parse(["report", "out/run", "--out", "r.html"]);
+        var preview = CommandLine.Parse(["run", "a.json", "--preview"]);
+        var port = CommandLine.Parse(["run", "a.json", "--preview-port", "0"]);
+
+        Assert.Null(report.Error);
+        Assert.Equal(("report", "out/run", "r.html"), (report.Command, report.File, report.Output));
+        Assert.Equal((true, CommandLine.DefaultPreviewPort), (preview.Preview, preview.PreviewPort));
+        Assert.Equal((true, 0), (port.Preview, port.PreviewPort));
     }
 
     [Fact]

@@ -92,21 +92,12 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
     /// <summary>Metrics every second update: the runner's own table refreshes about as often.</summary>
     private const int MetricsEveryUpdates = 2;
 
-    /// <summary>Chart points held between updates at most; beyond, points wait for the next update's room.</summary>
-    private const int MaxPendingPointBytes = 256 * 1024;
-
     private const int InitialBufferBytes = 4096;
 
     private readonly FrameImages _images = new();
-    private readonly ArrayBufferWriter<byte> _recordJson = new(InitialBufferBytes);
-    private readonly ArrayBufferWriter<byte> _points = new(InitialBufferBytes);
-    private readonly Lock _pointsLock = new();
-    private (string? Block, byte[] Field)[] _fields = [];
-    private Utf8JsonWriter? _recordWriter;
-    private Utf8JsonWriter? _pointsWriter;
+    private ChartPoints? _points;
     private PreviewServer? _server;
     private long _sequence;
-    private long _pointsSkipped;
 
     /// <summary>The page's address once started (the bound port when the option was 0).</summary>
     public Uri? Address => _server?.Address;
@@ -114,13 +105,7 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
     /// <inheritdoc />
     protected override async ValueTask StartAsync(CancellationToken cancellationToken)
     {
-        _fields = Array.ConvertAll(Options.FieldList(), static field =>
-        {
-            var dot = field.LastIndexOf('.');
-            return dot < 0 ? ((string?)null, Encoding.UTF8.GetBytes(field)) : (field[..dot], Encoding.UTF8.GetBytes(field[(dot + 1)..]));
-        });
-        _recordWriter = new Utf8JsonWriter(_recordJson);
-        _pointsWriter = new Utf8JsonWriter(_points);
+        _points = new ChartPoints(Options.FieldList());
         try
         {
             _server = await PreviewServer.StartAsync(IPAddress.Parse(Options.Address), Options.Port, LoadPage(), Hello(), cancellationToken).ConfigureAwait(false);
@@ -162,8 +147,6 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
             _server = null;
         }
 
-        _recordWriter?.Dispose();
-        _pointsWriter?.Dispose();
         _images.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -205,91 +188,10 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
             {
                 if (_server!.ClientCount > 0)
                 {
-                    AddPoints(record);
+                    _points!.Add(record);
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// Appends the record's chosen numeric fields as [block, field, frame, value] arrays to the pending
-    /// points, copying names and numbers as UTF-8 spans: nothing is allocated per record.
-    /// </summary>
-    private void AddPoints(AnalysisRecord record)
-    {
-        _recordJson.ResetWrittenCount();
-        _recordWriter!.Reset(_recordJson);
-        record.WriteTo(_recordWriter);
-        _recordWriter.Flush();
-        var reader = new Utf8JsonReader(_recordJson.WrittenSpan);
-        lock (_pointsLock)
-        {
-            if (_points.WrittenCount > MaxPendingPointBytes)
-            {
-                _pointsSkipped++;
-                return;
-            }
-
-            reader.Read();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isWanted = IsCharted(ref reader, record.Block);
-                var name = reader.ValueSpan;
-                reader.Read();
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                if (reader.TokenType != JsonTokenType.Number || !isWanted)
-                {
-                    continue;
-                }
-
-                // Each point is its own JSON value; the comma between them is ours, so the writer keeps validating.
-                _pointsWriter!.Flush();
-                if (_points.WrittenCount > 0)
-                {
-                    _points.GetSpan(1)[0] = (byte)',';
-                    _points.Advance(1);
-                }
-
-                _pointsWriter.Reset(_points);
-                _pointsWriter.WriteStartArray();
-                _pointsWriter.WriteStringValue(record.Block);
-                _pointsWriter.WriteStringValue(name);
-                _pointsWriter.WriteNumberValue(record.FrameIndex);
-                _pointsWriter.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                _pointsWriter.WriteEndArray();
-            }
-
-            _pointsWriter!.Flush();
-        }
-    }
-
-    /// <summary>True when the property under <paramref name="reader"/> is a measurement the options ask to chart.</summary>
-    private bool IsCharted(ref Utf8JsonReader reader, string block)
-    {
-        if (reader.ValueTextEquals("frame"u8) || reader.ValueTextEquals("ptsMs"u8))
-        {
-            return false;
-        }
-
-        if (_fields.Length == 0)
-        {
-            return true;
-        }
-
-        foreach (var (wantedBlock, field) in _fields)
-        {
-            if ((wantedBlock is null || wantedBlock == block) && reader.ValueTextEquals(field))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private async Task SendUpdatesAsync(CancellationToken cancellationToken)
@@ -322,27 +224,10 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
 
     private void SendPoints()
     {
-        byte[] message;
-        lock (_pointsLock)
+        if (_points?.TakeMessage() is { } message)
         {
-            _pointsWriter!.Flush();
-            if (_points.WrittenCount == 0)
-            {
-                return;
-            }
-
-            var prefix = """{"type":"points","points":["""u8;
-            message = new byte[prefix.Length + _points.WrittenCount + 2];
-            prefix.CopyTo(message);
-            var body = message.AsSpan(prefix.Length);
-            _points.WrittenSpan.CopyTo(body);
-            message[^2] = (byte)']';
-            message[^1] = (byte)'}';
-            _points.ResetWrittenCount();
-            _pointsWriter.Reset(_points);
+            _server?.Broadcast(new PreviewMessage(false, 0, 0, message));
         }
-
-        _server?.Broadcast(new PreviewMessage(false, 0, 0, message));
     }
 
     private void SendMetrics(bool ended)
@@ -362,7 +247,7 @@ public sealed class PreviewSinkBlock(PreviewSinkOptions options) : CustomBlock<P
             writer.WriteNumber("elapsedSeconds", snapshot.Elapsed.TotalSeconds);
             writer.WriteNumber("previewClients", server.ClientCount);
             writer.WriteNumber("previewDropped", server.Dropped);
-            writer.WriteNumber("pointsSkipped", Interlocked.Read(ref _pointsSkipped));
+            writer.WriteNumber("pointsSkipped", _points?.Skipped ?? 0);
             RunDirectory.WriteFigures(writer, snapshot);
             writer.WriteEndObject();
         }

@@ -116,7 +116,7 @@ public class RunnerBehaviourTests
         var outcome = await RunnerProcess.RunAsync(work.Path, "validate", MainJob);
 
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Contains("valid (7 blocks, 6 links)", outcome.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("valid (8 blocks, 8 links)", outcome.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
