@@ -679,3 +679,38 @@ internal sealed partial class SctpAssociation
         TransmitLocked();
     }
 }
+
+/// <summary>Consistency checks of the send-side bookkeeping, for tests.</summary>
+internal sealed partial class SctpAssociation
+{
+    /// <summary>Null when the flight size and the retransmission count agree with the chunks' states; else what disagrees.</summary>
+    internal string? SendAccountingError()
+    {
+        lock (_lock)
+        {
+            long flight = 0;
+            var pending = 0;
+            for (var i = 0; i < _outbound.Count; i++)
+            {
+                var chunk = _outbound[i];
+                if (i >= _unsentIndex && chunk.State is not (SctpOutboundState.Unsent or SctpOutboundState.Abandoned))
+                {
+                    return $"chunk TSN {chunk.Tsn} at index {i} is {chunk.State} but lies beyond the unsent index {_unsentIndex}";
+                }
+
+                if (chunk.State == SctpOutboundState.InFlight)
+                {
+                    flight += chunk.Length;
+                }
+                else if (chunk.State == SctpOutboundState.NeedsRetransmit)
+                {
+                    pending++;
+                }
+            }
+
+            return flight != _flight || pending != _retransmitPending
+                ? $"flight {_flight} (chunks say {flight}), retransmissions pending {_retransmitPending} (chunks say {pending})"
+                : null;
+        }
+    }
+}
