@@ -48,7 +48,15 @@ internal sealed class DatagramAdapter : DatagramTransport
         }
     }
 
-    public int GetReceiveLimit() => _transport.MaxDatagramSize;
+    /// <summary>
+    /// What we accept is not what we send: peers size their records for their own path, e.g. aiortc puts
+    /// 1200 bytes of SCTP user data in one DTLS record (≈1265-byte datagrams). A receive limit of our send
+    /// size made the engine read such records truncated and drop them as forged, stalling large messages.
+    /// An Ethernet datagram (1500 − 28) is the most any real path delivers unfragmented; 2048 leaves room.
+    /// </summary>
+    private const int MaxReceivedDatagram = 2048;
+
+    public int GetReceiveLimit() => Math.Max(_transport.MaxDatagramSize, MaxReceivedDatagram);
 
     public int GetSendLimit() => _transport.MaxDatagramSize;
 

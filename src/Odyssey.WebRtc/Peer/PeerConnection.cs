@@ -457,13 +457,13 @@ public sealed class PeerConnection : IAsyncDisposable
             _media = null;
         }
 
-        // SHUTDOWN first, while DTLS still carries it: the peer's channels close cleanly, not by timeout.
+        // Ours close first (a closed connection is no error), then SHUTDOWN while DTLS still carries it: the
+        // peer's channels close cleanly, not by timeout.
+        _channels.End(null);
         if (sctp is not null)
         {
             await ShutdownSctpAsync(sctp).ConfigureAwait(false);
         }
-
-        _channels.End(null);
         await _closing.CancelAsync().ConfigureAwait(false);
         if (connecting is not null)
         {
@@ -527,6 +527,12 @@ public sealed class PeerConnection : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The SCTP association once DTLS is connected and both sides accepted data channels (tests and diagnostics).</summary>
+    internal SctpAssociation? Sctp => Volatile.Read(ref _sctp);
+
+    /// <summary>The data channels' DCEP counters (tests and diagnostics).</summary>
+    internal DataChannelSet DataChannels => _channels;
 
     /// <summary>The remote application m-line (SCTP port, max-message-size) when both sides accepted one.</summary>
     internal MediaDescription? RemoteDataChannelMedia

@@ -173,7 +173,7 @@ public sealed class ChromiumSdpInteropTests
         context.Response.Close();
     }
 
-    private static Process StartChromium(string url, string profile)
+    internal static Process StartChromium(string url, string profile)
     {
         // Flags from INTEROP-NOTES.md: headless, no network chatter, loopback WebRTC allowed.
         var start = new ProcessStartInfo(Chromium)
@@ -201,7 +201,7 @@ public sealed class ChromiumSdpInteropTests
         return process;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
