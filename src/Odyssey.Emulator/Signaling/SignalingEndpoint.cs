@@ -128,6 +128,13 @@ internal sealed class SignalingConnection(WebSocket socket, EmulatorContext cont
         {
             context.Log($"session {session.Id}: WebSocket ended: {e.Message}");
         }
+#pragma warning disable CA1031 // a streamer that cannot start (no encoder, no socket) ends this session with a reason, not the server
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            context.Log($"session {session.Id}: streamer failed: {e}");
+            Close(StreamerClose.PeerFailed);
+        }
         finally
         {
             await streamer.DisposeAsync();
