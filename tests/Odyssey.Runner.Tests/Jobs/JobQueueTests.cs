@@ -156,20 +156,50 @@ public sealed class JobQueueTests
         Assert.Empty(await queue.ReadAllAsync<JobResult>(JobNames.ResultStream, CancellationToken.None));
     }
 
-    private static async Task RunWorkerAsync(JobQueue queue, string directory, int jobs)
+    [Fact]
+    public async Task Worker_RunningJob_StreamsProgressAndStoresItsResultSummary()
+    {
+        using var server = await NatsServerProcess.StartAsync();
+        using var folder = new TempDirectory();
+        await using var queue = await JobQueue.OpenAsync(server.Url, CancellationToken.None);
+        await using var progress = await queue.Connection.SubscribeCoreAsync<byte[]>(JobNames.ProgressSubjectPrefix + ">");
+        await queue.Connection.PingAsync();
+
+        // Real-time frames for about a second, so progress ticks (every 0.1 s here) while it runs.
+        var job = new JobMessage { Id = "paced", Name = "paced.json", Pipeline = ShortPipeline.Replace("\"frames\": 10", "\"frames\": 30, \"realtime\": true", StringComparison.Ordinal) };
+        Assert.True(await queue.SubmitAsync(job, CancellationToken.None));
+
+        await RunWorkerAsync(queue, folder.Path, jobs: 1, progressInterval: TimeSpan.FromMilliseconds(100));
+
+        Assert.True(progress.Msgs.TryRead(out var message), "no progress message while the job ran");
+        Assert.Equal(JobNames.ProgressSubjectPrefix + "paced", message.Subject);
+        var update = JobJson.TryDeserialize<JobProgress>(message.Data, out var error);
+        Assert.True(update is not null, error);
+        Assert.Equal("paced", update.Id);
+        Assert.Equal(["source", "motion", "records"], update.Blocks.Select(b => b.Name));
+        var result = Assert.Single(await queue.ReadAllAsync<JobResult>(JobNames.ResultStream, CancellationToken.None));
+        Assert.Equal("paced", result.Id);
+        Assert.Equal(1, result.Attempt);
+        Assert.Equal(30, result.Blocks.Single(b => b.Name == "records").In);
+        Assert.Equal(0UL, await queue.CountQueuedAsync(CancellationToken.None));
+    }
+
+    private static async Task RunWorkerAsync(JobQueue queue, string directory, int jobs, TimeSpan? progressInterval = null)
     {
         var registry = BuiltInBlocks.CreateRegistry();
         var worker = new JobWorker(
             queue,
             (json, overrides) => PipelineLoader.Load(json, registry, directory, overrides),
-            new JobWorkerOptions { WorkDirectory = Path.Combine(directory, "jobs"), MaxJobs = jobs, Name = "in-process", AckWait = TimeSpan.FromSeconds(5) },
+            new JobWorkerOptions { WorkDirectory = Path.Combine(directory, "jobs"), MaxJobs = jobs, Name = "in-process", AckWait = TimeSpan.FromSeconds(5), ProgressInterval = progressInterval ?? TimeSpan.FromSeconds(5) },
             TextWriter.Null);
         await worker.RunAsync(CancellationToken.None).WaitAsync(Timeout);
     }
 
     private static Process StartWorker(string directory, string url, string name, System.Collections.Concurrent.ConcurrentQueue<string> log)
     {
-        var info = RunnerProcess.StartInfo(directory, "worker", "--nats", url, "--ack-wait", "2", "--name", name, "--work-dir", "jobs");
+        // 5 s: short enough to keep the test quick, long enough that a heartbeat delayed by a loaded,
+        // shared machine does not hand a live worker's job to another (which would run it twice).
+        var info = RunnerProcess.StartInfo(directory, "worker", "--nats", url, "--ack-wait", "5", "--name", name, "--work-dir", "jobs");
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
         process.ErrorDataReceived += (_, e) => log.Enqueue($"{name} stderr: {e.Data}");
@@ -196,6 +226,11 @@ public sealed class JobQueueTests
         while (true)
         {
             var states = await queue.ListStatesAsync(cancellationToken);
+            if (states.Find(s => s.State == JobState.Failed) is { } failed)
+            {
+                Assert.Fail($"job {failed.Id} failed on {failed.Worker} (attempt {failed.Attempt}): {failed.Error}");
+            }
+
             if (states.Count == count && states.TrueForAll(s => s.State == JobState.Done))
             {
                 return await queue.ReadAllAsync<JobResult>(JobNames.ResultStream, cancellationToken);
