@@ -457,13 +457,13 @@ public sealed class PeerConnection : IAsyncDisposable
             _media = null;
         }
 
-        // SHUTDOWN first, while DTLS still carries it: the peer's channels close cleanly, not by timeout.
+        // Ours close first (a closed connection is no error), then SHUTDOWN while DTLS still carries it: the
+        // peer's channels close cleanly, not by timeout.
+        _channels.End(null);
         if (sctp is not null)
         {
             await ShutdownSctpAsync(sctp).ConfigureAwait(false);
         }
-
-        _channels.End(null);
         await _closing.CancelAsync().ConfigureAwait(false);
         if (connecting is not null)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -30,6 +29,13 @@ internal sealed partial class SctpAssociation
     private uint _nextReconfigSequence;
     private uint _peerReconfigExpected;
     private uint _lastPeerReconfigResult = SctpReConfig.ResultPerformed;
+
+    // A peer's reset request waiting for its data (RFC 6525 §5.2.2).
+    private bool _deferredReset;
+    private uint _deferredSequence;
+    private uint _deferredLastTsn;
+    private ushort[] _deferredStreams = [];
+    private int _deferredCount;
 
     private bool _heartbeatOutstanding;
     private long _heartbeatNonce;
@@ -223,19 +229,34 @@ internal sealed partial class SctpAssociation
             return;
         }
 
-        if (SctpSerial.Gt(request.SenderLastTsn, _cumulativeTsn))
+        if (_deferredReset || SctpSerial.Gt(request.SenderLastTsn, _cumulativeTsn))
         {
-            // Data before the reset is still missing: "in progress"; the peer asks again and we perform it then.
+            // Data sent before the reset is still missing: answer "in progress" and perform it when that data is in
+            // (CheckDeferredResetLocked). aiortc takes any answer as done and never asks again, so we must not wait for a repeat.
+            if (!_deferredReset)
+            {
+                _deferredReset = true;
+                _deferredSequence = request.RequestSequence;
+                _deferredLastTsn = request.SenderLastTsn;
+                _deferredCount = request.StreamCount;
+                if (_deferredStreams.Length < _deferredCount)
+                {
+                    _deferredStreams = new ushort[_deferredCount];
+                }
+
+                for (var i = 0; i < _deferredCount; i++)
+                {
+                    _deferredStreams[i] = request.GetStream(i);
+                }
+            }
+
             _reconfigResponses.Add((request.RequestSequence, SctpReConfig.ResultInProgress));
             return;
         }
 
         if (request.StreamCount == 0)
         {
-            foreach (var (streamId, stream) in _inStreams)
-            {
-                ResetInboundLocked(streamId, stream);
-            }
+            ResetAllInboundLocked();
         }
         else
         {
@@ -247,6 +268,38 @@ internal sealed partial class SctpAssociation
         }
 
         AnswerPeerLocked(request.RequestSequence, SctpReConfig.ResultPerformed);
+    }
+
+    // Performs a peer's reset request once everything it sent before the request has arrived.
+    private void CheckDeferredResetLocked()
+    {
+        if (!_deferredReset || SctpSerial.Gt(_deferredLastTsn, _cumulativeTsn))
+        {
+            return;
+        }
+
+        _deferredReset = false;
+        if (_deferredCount == 0)
+        {
+            ResetAllInboundLocked();
+        }
+        else
+        {
+            for (var i = 0; i < _deferredCount; i++)
+            {
+                ResetInboundLocked(_deferredStreams[i], GetInboundStream(_deferredStreams[i]));
+            }
+        }
+
+        AnswerPeerLocked(_deferredSequence, SctpReConfig.ResultPerformed);
+    }
+
+    private void ResetAllInboundLocked()
+    {
+        foreach (var (streamId, stream) in _inStreams)
+        {
+            ResetInboundLocked(streamId, stream);
+        }
     }
 
     // RFC 6525 §5.2.3: the peer asks us to reset our outgoing streams; we send our own request for them.
@@ -574,16 +627,5 @@ internal sealed partial class SctpAssociation
         }
 
         _receiveBuffered = 0;
-        if (_disposed)
-        {
-            while (_events.Count > 0)
-            {
-                var e = _events.Dequeue();
-                if (e.Buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(e.Buffer);
-                }
-            }
-        }
     }
 }

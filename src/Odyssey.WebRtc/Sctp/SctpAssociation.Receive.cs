@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Odyssey.WebRtc.Sctp;
 
@@ -91,6 +92,7 @@ internal sealed partial class SctpAssociation
 
         if (_state is SctpAssociationState.Established or SctpAssociationState.ShuttingDown)
         {
+            CheckDeferredResetLocked();
             TransmitLocked();
         }
     }
@@ -152,6 +154,15 @@ internal sealed partial class SctpAssociation
                 return true;
         }
 
+        if (!established && chunk.Type == SctpChunkType.ShutdownAck && _state != SctpAssociationState.Aborted)
+        {
+            // §8.4 rule 5: our SHUTDOWN-COMPLETE was lost after we closed; complete the peer's shutdown with the T bit.
+            var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, tag);
+            writer.WriteChunk(SctpChunkType.ShutdownComplete, SctpSimpleChunks.TagReflectedFlag, default);
+            SendLocked(ref writer);
+            return false;
+        }
+
         if (!established)
         {
             // DATA, SACK, SHUTDOWN... before the association exists are out of place (§8.4): skip them.
@@ -186,16 +197,49 @@ internal sealed partial class SctpAssociation
                 HandleReConfigLocked(chunk);
                 return true;
             default:
-                // §3.2: the upper two bits say whether to skip an unknown chunk or stop processing the packet.
+                // §3.2: the upper two bits say whether to skip an unknown chunk or stop processing the packet, and whether to report it.
                 _chunksDropped++;
+                if (chunk.UnknownAction is SctpUnknownAction.StopAndReport or SctpUnknownAction.SkipAndReport)
+                {
+                    ReportUnrecognizedLocked(chunk);
+                }
+
                 return chunk.UnknownAction is SctpUnknownAction.Skip or SctpUnknownAction.SkipAndReport;
         }
+    }
+
+    // §3.3.10.6: an ERROR with an "Unrecognized Chunk Type" cause carrying the chunk, if it fits one packet.
+    private void ReportUnrecognizedLocked(in SctpChunk chunk)
+    {
+        const ushort UnrecognizedChunkTypeCause = 6;
+        var causeLength = 4 + SctpPacket.ChunkHeaderSize + chunk.Value.Length;
+        if (SctpPacket.CommonHeaderSize + SctpPacket.ChunkHeaderSize + SctpPacket.Pad4(causeLength) > _packet.Length || _peerTag == 0)
+        {
+            return;
+        }
+
+        Span<byte> cause = stackalloc byte[causeLength];
+        BinaryPrimitives.WriteUInt16BigEndian(cause, UnrecognizedChunkTypeCause);
+        BinaryPrimitives.WriteUInt16BigEndian(cause[2..], (ushort)causeLength);
+        cause[4] = chunk.Type;
+        cause[5] = chunk.Flags;
+        BinaryPrimitives.WriteUInt16BigEndian(cause[6..], (ushort)(SctpPacket.ChunkHeaderSize + chunk.Value.Length));
+        chunk.Value.CopyTo(cause[8..]);
+        var writer = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
+        writer.WriteChunk(SctpChunkType.Error, 0, cause);
+        SendLocked(ref writer);
     }
 
     private void HandleDataLocked(in SctpChunk chunk)
     {
         var data = SctpDataChunk.Read(chunk);
         _dataChunksReceived++;
+        if ((data.Flags & SctpDataChunk.ImmediateFlag) != 0)
+        {
+            // RFC 7053: the sender has nothing more to send for now and asks not to wait for the delayed SACK.
+            _sackImmediately = true;
+        }
+
         var tsn = data.Tsn;
         var userData = data.UserData;
         if (userData.IsEmpty)
@@ -255,7 +299,11 @@ internal sealed partial class SctpAssociation
         inbound.Ppid = data.Ppid;
         inbound.Flags = data.Flags;
         inbound.Length = userData.Length;
-        inbound.Buffer = ArrayPool<byte>.Shared.Rent(userData.Length);
+        if (inbound.Buffer is null || inbound.Buffer.Length < userData.Length)
+        {
+            inbound.Buffer = new byte[Math.Max(userData.Length, _maxFragment)];
+        }
+
         userData.CopyTo(inbound.Buffer);
         _receiveBuffered += userData.Length;
 
@@ -266,7 +314,7 @@ internal sealed partial class SctpAssociation
             return;
         }
 
-        DeliverLocked(streamId, stream);
+        DeliverFromLocked(streamId, stream, at);
     }
 
     private void MarkReceivedLocked(uint tsn)
@@ -311,14 +359,28 @@ internal sealed partial class SctpAssociation
         }
     }
 
+    // Binary search by distance from the cumulative TSN (the list's sort key).
     private int IndexOfReceived(uint tsn)
     {
         var list = _receivedAhead;
-        for (var i = 0; i < list.Count; i++)
+        var offset = tsn - _cumulativeTsn;
+        int low = 0, high = list.Count - 1;
+        while (low <= high)
         {
-            if (list[i] == tsn)
+            var middle = (low + high) >>> 1;
+            var probe = list[middle] - _cumulativeTsn;
+            if (probe == offset)
             {
-                return i;
+                return middle;
+            }
+
+            if (probe < offset)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
             }
         }
 
@@ -368,86 +430,112 @@ internal sealed partial class SctpAssociation
         return total;
     }
 
-    // Delivers every complete message the stream allows: unordered ones at once, ordered ones by SSN.
-    private void DeliverLocked(ushort streamId, SctpInboundStream stream)
+    // Delivers what the chunk just stored at index `at` completes: its own message if unordered or next in
+    // order, then the ordered messages that were waiting behind it. Only the new chunk can unblock anything.
+    private void DeliverFromLocked(ushort streamId, SctpInboundStream stream, int at)
+    {
+        var chunks = stream.Chunks;
+        var start = at;
+        while (start > 0 && !chunks[start].Beginning && chunks[start - 1].Tsn == chunks[start].Tsn - 1)
+        {
+            start--;
+        }
+
+        var first = chunks[start];
+        if (!first.Beginning || (!first.Unordered && first.Ssn != stream.NextSsn) || !TryDeliverMessageLocked(streamId, stream, start) || first.Unordered)
+        {
+            return;
+        }
+
+        DeliverOrderedFromLocked(streamId, stream, start);
+    }
+
+    // Delivers every complete message the stream allows (after FORWARD-TSN or a reset changed NextSsn).
+    private void DeliverAllLocked(ushort streamId, SctpInboundStream stream)
     {
         var chunks = stream.Chunks;
         var i = 0;
         while (i < chunks.Count)
         {
-            var first = chunks[i];
-            if (!first.Beginning || (!first.Unordered && first.Ssn != stream.NextSsn))
+            if (!chunks[i].Unordered || !chunks[i].Beginning || !TryDeliverMessageLocked(streamId, stream, i))
             {
                 i++;
-                continue;
             }
-
-            var end = i;
-            long total = first.Length;
-            while (!chunks[end].Ending)
-            {
-                if (end + 1 >= chunks.Count || chunks[end + 1].Tsn != chunks[end].Tsn + 1 || chunks[end + 1].Beginning)
-                {
-                    end = -1;
-                    break;
-                }
-
-                end++;
-                total += chunks[end].Length;
-            }
-
-            if (end < 0)
-            {
-                i++;
-                continue;
-            }
-
-            byte[] buffer;
-            if (end == i)
-            {
-                // One fragment: hand its rented buffer to the event, no copy.
-                buffer = first.Buffer!;
-                first.Buffer = null;
-            }
-            else
-            {
-                buffer = ArrayPool<byte>.Shared.Rent((int)total);
-                var at = 0;
-                for (var k = i; k <= end; k++)
-                {
-                    chunks[k].Payload().CopyTo(buffer.AsSpan(at));
-                    at += chunks[k].Length;
-                }
-            }
-
-            _events.Enqueue(new SctpEvent(SctpEventKind.Message, streamId, first.Ppid, buffer, (int)total, default));
-            _receiveBuffered -= total;
-            if (!first.Unordered)
-            {
-                stream.NextSsn++;
-            }
-
-            for (var k = i; k <= end; k++)
-            {
-                ReleaseInbound(chunks[k]);
-            }
-
-            chunks.RemoveRange(i, end - i + 1);
-
-            // An ordered delivery may unblock an earlier-positioned later SSN: look again from the start.
-            i = 0;
         }
+
+        DeliverOrderedFromLocked(streamId, stream, 0);
+    }
+
+    // Chunks are in TSN order and a stream's SSNs rise with its TSNs, so the next ordered message lies after `from`.
+    private void DeliverOrderedFromLocked(ushort streamId, SctpInboundStream stream, int from)
+    {
+        var chunks = stream.Chunks;
+        var i = from;
+        while (i < chunks.Count)
+        {
+            var chunk = chunks[i];
+            if (chunk.Unordered || !chunk.Beginning || SctpSerial.Lt(chunk.Ssn, stream.NextSsn))
+            {
+                i++;
+                continue;
+            }
+
+            if (chunk.Ssn != stream.NextSsn || !TryDeliverMessageLocked(streamId, stream, i))
+            {
+                return;
+            }
+        }
+    }
+
+    // Delivers the message whose B chunk is chunks[start] if all its fragments are here; removes them.
+    private bool TryDeliverMessageLocked(ushort streamId, SctpInboundStream stream, int start)
+    {
+        var chunks = stream.Chunks;
+        var first = chunks[start];
+        var end = start;
+        long total = first.Length;
+        while (!chunks[end].Ending)
+        {
+            if (end + 1 >= chunks.Count || chunks[end + 1].Tsn != chunks[end].Tsn + 1 || chunks[end + 1].Beginning)
+            {
+                return false;
+            }
+
+            end++;
+            total += chunks[end].Length;
+        }
+
+        // The event owns a rented copy: the chunks go back to the pool before the handler runs outside the lock.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)total);
+        var at = 0;
+        for (var k = start; k <= end; k++)
+        {
+            chunks[k].Payload().CopyTo(buffer.AsSpan(at));
+            at += chunks[k].Length;
+        }
+
+        _events.Enqueue(new SctpEvent(SctpEventKind.Message, streamId, first.Ppid, buffer, (int)total, default));
+        _receiveBuffered -= total;
+        if (!first.Unordered)
+        {
+            stream.NextSsn++;
+        }
+
+        for (var k = start; k <= end; k++)
+        {
+            ReleaseInbound(chunks[k]);
+        }
+
+        chunks.RemoveRange(start, end - start + 1);
+        return true;
     }
 
     private void ReleaseInbound(SctpInboundChunk chunk)
     {
-        if (chunk.Buffer is not null)
+        if (_inboundPool.Count < MaxPooledChunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
-            chunk.Buffer = null;
+            _inboundPool.Push(chunk);
         }
-
-        _inboundPool.Push(chunk);
     }
 
     private void WriteSackLocked(ref SctpPacketWriter writer)
@@ -547,7 +635,7 @@ internal sealed partial class SctpAssociation
 
             if (removed || chunks.Count > 0)
             {
-                DeliverLocked(streamId, stream);
+                DeliverAllLocked(streamId, stream);
             }
         }
     }

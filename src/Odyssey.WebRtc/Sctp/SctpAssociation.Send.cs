@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Odyssey.WebRtc.Sctp;
 
 /// <summary>
@@ -15,6 +13,9 @@ internal sealed partial class SctpAssociation
 {
     // §7.2.4: three miss indications trigger a fast retransmit.
     private const int FastRetransmitThreshold = 3;
+
+    // Chunks kept for reuse per direction: about 2.4 MB of fragments, above what a 1 MiB window keeps in flight.
+    private const int MaxPooledChunks = 2048;
 
     private readonly SctpDeque<SctpOutboundChunk> _outbound = new();
     private readonly Stack<SctpOutboundChunk> _outboundPool = new();
@@ -86,7 +87,7 @@ internal sealed partial class SctpAssociation
             chunk.Flags = (byte)((unordered ? SctpDataChunk.UnorderedFlag : 0)
                 | (offset == 0 ? SctpDataChunk.BeginningFlag : 0)
                 | (offset + length == payload.Length ? SctpDataChunk.EndingFlag : 0));
-            chunk.Buffer = ArrayPool<byte>.Shared.Rent(length);
+            chunk.Buffer ??= new byte[_maxFragment];
             payload.Slice(offset, length).CopyTo(chunk.Buffer);
             chunk.Length = length;
             chunk.State = SctpOutboundState.Unsent;
@@ -126,6 +127,9 @@ internal sealed partial class SctpAssociation
 
         WriteReConfigLocked(ref writer);
 
+        // Offset of the last DATA chunk in the packet being filled; -1 once that packet is sent.
+        var lastData = -1;
+
         // §7.2.4: the first packet of a fast retransmit goes out whatever cwnd says.
         var burst = _fastRetransmitBurst;
         _fastRetransmitBurst = false;
@@ -153,6 +157,7 @@ internal sealed partial class SctpAssociation
                 if (!Fits(ref writer, chunk))
                 {
                     FlushLocked(ref writer);
+                    lastData = -1;
                     if (burst)
                     {
                         burst = false;
@@ -163,7 +168,7 @@ internal sealed partial class SctpAssociation
                     }
                 }
 
-                WriteDataLocked(ref writer, chunk, now);
+                lastData = WriteDataLocked(ref writer, chunk, now);
                 _retransmitPending--;
                 _retransmissions++;
                 if (_rttMeasuring && chunk.Tsn == _rttTsn)
@@ -198,9 +203,10 @@ internal sealed partial class SctpAssociation
             if (!Fits(ref writer, chunk))
             {
                 FlushLocked(ref writer);
+                lastData = -1;
             }
 
-            WriteDataLocked(ref writer, chunk, now);
+            lastData = WriteDataLocked(ref writer, chunk, now);
             _unsentIndex++;
             if (!_rttMeasuring)
             {
@@ -208,6 +214,13 @@ internal sealed partial class SctpAssociation
                 _rttTsn = chunk.Tsn;
                 _rttSentAt = now;
             }
+        }
+
+        if (lastData >= 0)
+        {
+            // RFC 7053: the burst ends here (queue empty, or cwnd or the peer's window full): ask for the SACK at
+            // once, so an odd packet at the tail is not held by the peer's 200 ms delayed SACK.
+            _packet[lastData + 1] |= SctpDataChunk.ImmediateFlag;
         }
 
         FlushLocked(ref writer);
@@ -225,8 +238,10 @@ internal sealed partial class SctpAssociation
     private bool Fits(ref SctpPacketWriter writer, SctpOutboundChunk chunk) =>
         writer.Length + SctpPacket.Pad4(SctpPacket.ChunkHeaderSize + SctpDataChunk.FixedSize + chunk.Length) <= _packet.Length;
 
-    private void WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now)
+    // Returns the chunk's offset in the packet buffer.
+    private int WriteDataLocked(ref SctpPacketWriter writer, SctpOutboundChunk chunk, long now)
     {
+        var offset = writer.Length;
         writer.WriteData(chunk.Flags, chunk.Tsn, chunk.StreamId, chunk.Ssn, chunk.Ppid, chunk.Payload);
         chunk.State = SctpOutboundState.InFlight;
         chunk.Transmissions++;
@@ -237,6 +252,8 @@ internal sealed partial class SctpAssociation
         {
             ArmLocked(TimerSlot.T3, now + _rto);
         }
+
+        return offset;
     }
 
     private void FlushLocked(ref SctpPacketWriter writer)
@@ -476,15 +493,13 @@ internal sealed partial class SctpAssociation
         _decreasedStreams.Clear();
     }
 
+    // Chunks keep their fragment-sized buffer in the pool: a long queue would drain ArrayPool.Shared's few arrays per size.
     private void ReleaseOutbound(SctpOutboundChunk chunk)
     {
-        if (chunk.Buffer is not null)
+        if (_outboundPool.Count < MaxPooledChunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
-            chunk.Buffer = null;
+            _outboundPool.Push(chunk);
         }
-
-        _outboundPool.Push(chunk);
     }
 
     // Gives up every fragment of the message that holds _outbound[index] (RFC 3758 §3.5 A1).

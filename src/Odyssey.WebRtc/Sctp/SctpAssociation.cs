@@ -184,6 +184,9 @@ internal sealed partial class SctpAssociation : IAsyncDisposable
         }
     }
 
+    /// <summary>Our verification tag: what the peer puts in the common header of every packet but INIT.</summary>
+    public uint VerificationTag => _localTag;
+
     /// <summary>The peer's receive window and our limits allow messages up to this size.</summary>
     public int MaxMessageSize => _options.MaxMessageSize;
 
@@ -323,8 +326,8 @@ internal sealed partial class SctpAssociation : IAsyncDisposable
                 AbortLocked("association disposed", sendAbort: true);
             }
 
-            _disposed = true;
             ReleaseAllLocked();
+            _disposed = true;
         }
 
         DrainEvents();

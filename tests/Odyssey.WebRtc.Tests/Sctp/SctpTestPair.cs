@@ -75,7 +75,7 @@ internal sealed class SctpTestPair : IAsyncDisposable
             {
                 if (!Time.FireNext())
                 {
-                    Assert.Fail($"link idle with no timer armed before the condition held (A {A.State}, B {B.State})");
+                    Assert.Fail($"link idle with no timer armed before the condition held (A {A.State} {A.AbortReason}, B {B.State} {B.AbortReason})");
                 }
 
                 if (Time.Elapsed > limit)
@@ -109,6 +109,33 @@ internal sealed class SctpTestPair : IAsyncDisposable
     {
         var end = Time.Elapsed + duration;
         RunUntil(() => _toA.Count == 0 && _toB.Count == 0 && Time.Elapsed >= end, end + TimeSpan.FromHours(1));
+    }
+
+    /// <summary>Delivers packets and fires timers for up to <paramref name="duration"/> of virtual time, whatever the states; never fails.</summary>
+    public void Settle(TimeSpan duration)
+    {
+        var end = Time.Elapsed + duration;
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            if (_toB.Count > 0)
+            {
+                var packet = _toB[0];
+                _toB.RemoveAt(0);
+                B.ReceivePacket(packet);
+            }
+            else if (_toA.Count > 0)
+            {
+                var packet = _toA[0];
+                _toA.RemoveAt(0);
+                A.ReceivePacket(packet);
+            }
+            else if (Time.Elapsed >= end || !Time.FireNext())
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("step limit reached while settling");
     }
 
     public async ValueTask DisposeAsync()
