@@ -120,7 +120,7 @@ internal sealed partial class SctpAssociation
             WriteSackLocked(ref writer);
         }
 
-        if (_forwardTsnRequired)
+        if (_forwardTsnRequired && ForwardTsnSafeLocked())
         {
             WriteForwardTsnLocked(ref writer);
         }
@@ -224,7 +224,7 @@ internal sealed partial class SctpAssociation
         }
 
         FlushLocked(ref writer);
-        if (_forwardTsnRequired)
+        if (_forwardTsnRequired && ForwardTsnSafeLocked())
         {
             var fresh = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
             WriteForwardTsnLocked(ref fresh);
@@ -569,6 +569,32 @@ internal sealed partial class SctpAssociation
         {
             _forwardTsnRequired = true;
         }
+    }
+
+    // aiortc (rtcsctptransport.py, _receive_forward_tsn_chunk) moves its cumulative TSN to the FORWARD-TSN's and on
+    // over every TSN it holds right after it, then discards from EVERY stream's reassembly queue all fragments up to
+    // there, reliable ones included. If that run of held TSNs ends inside a message, the message's first fragments
+    // are gone: it never completes, the ordered stream blocks behind it, and aiortc's window fills to zero while we
+    // count those TSNs as acknowledged (the stall seen at 5 % loss). So the FORWARD-TSN waits until the run after the
+    // new ack point ends at a message boundary: the first chunk the peer is not known to hold begins a message and is
+    // not in flight (a chunk in flight may arrive first and extend the run). Receivers that follow RFC 3758 only see
+    // the FORWARD-TSN a little later.
+    private bool ForwardTsnSafeLocked()
+    {
+        for (var i = 0; i < _unsentIndex; i++)
+        {
+            var chunk = _outbound[i];
+            if (SctpSerial.Le(chunk.Tsn, _advancedPeerAckPoint) || chunk.State == SctpOutboundState.GapAcked)
+            {
+                continue;
+            }
+
+            return (chunk.Flags & SctpDataChunk.BeginningFlag) != 0 && chunk.State != SctpOutboundState.InFlight;
+        }
+
+        // Everything sent after the point is held by the peer, or nothing was sent after it; an unsent chunk that
+        // continues a partly sent message still ends the run inside that message.
+        return _unsentIndex >= _outbound.Count || (_outbound[_unsentIndex].Flags & SctpDataChunk.BeginningFlag) != 0 || SctpSerial.Le(_outbound[_unsentIndex].Tsn, _advancedPeerAckPoint);
     }
 
     private void WriteForwardTsnLocked(ref SctpPacketWriter writer)
