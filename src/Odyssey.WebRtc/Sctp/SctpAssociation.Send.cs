@@ -575,26 +575,24 @@ internal sealed partial class SctpAssociation
     // over every TSN it holds right after it, then discards from EVERY stream's reassembly queue all fragments up to
     // there, reliable ones included. If that run of held TSNs ends inside a message, the message's first fragments
     // are gone: it never completes, the ordered stream blocks behind it, and aiortc's window fills to zero while we
-    // count those TSNs as acknowledged (the stall seen at 5 % loss). So the FORWARD-TSN waits until the run after the
-    // new ack point ends at a message boundary: the first chunk the peer is not known to hold begins a message and is
-    // not in flight (a chunk in flight may arrive first and extend the run). Receivers that follow RFC 3758 only see
-    // the FORWARD-TSN a little later.
+    // count those TSNs as acknowledged (the stall seen at 5 % loss). A chunk we sent may still arrive before the
+    // FORWARD-TSN even when we think it lost (reordering), so the FORWARD-TSN waits until every chunk sent after the
+    // new ack point is known to be held (or is itself abandoned, whose pruning harms nothing) and the next unsent
+    // chunk begins a message. Receivers that follow RFC 3758 only see the FORWARD-TSN later.
     private bool ForwardTsnSafeLocked()
     {
         for (var i = 0; i < _unsentIndex; i++)
         {
             var chunk = _outbound[i];
-            if (SctpSerial.Le(chunk.Tsn, _advancedPeerAckPoint) || chunk.State == SctpOutboundState.GapAcked)
+            if (SctpSerial.Gt(chunk.Tsn, _advancedPeerAckPoint) && chunk.State is SctpOutboundState.InFlight or SctpOutboundState.NeedsRetransmit)
             {
-                continue;
+                return false;
             }
-
-            return (chunk.Flags & SctpDataChunk.BeginningFlag) != 0 && chunk.State != SctpOutboundState.InFlight;
         }
 
-        // Everything sent after the point is held by the peer, or nothing was sent after it; an unsent chunk that
-        // continues a partly sent message still ends the run inside that message.
-        return _unsentIndex >= _outbound.Count || (_outbound[_unsentIndex].Flags & SctpDataChunk.BeginningFlag) != 0 || SctpSerial.Le(_outbound[_unsentIndex].Tsn, _advancedPeerAckPoint);
+        return _unsentIndex >= _outbound.Count
+            || (_outbound[_unsentIndex].Flags & SctpDataChunk.BeginningFlag) != 0
+            || _outbound[_unsentIndex].State == SctpOutboundState.Abandoned;
     }
 
     private void WriteForwardTsnLocked(ref SctpPacketWriter writer)

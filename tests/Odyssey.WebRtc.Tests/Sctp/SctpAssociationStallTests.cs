@@ -133,4 +133,65 @@ public class SctpAssociationStallTests
         Assert.All(pair.ReceivedByB, m => Assert.Equal(message, m.Payload));
         Assert.Null(pair.A.SendAccountingError());
     }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(17)]
+    [InlineData(21)]
+    [InlineData(24)]
+    [InlineData(25)]
+    public async Task ForwardTsn_LossyReorderingLinkBesideLargeMessages_NeverLetsAiortcPruneAPartlyHeldMessage(int seed)
+    {
+        await using var pair = new SctpTestPair(seed) { Loss = 0.05, Reorder = 0.05 };
+        pair.Connect();
+        var held = new Dictionary<uint, byte>();
+        var violations = new List<string>();
+        pair.DeliveringToB = packet => WatchAsAiortc(packet, held, violations);
+        var message = new byte[200 * 1024];
+        new Random(seed).NextBytes(message);
+        var lossy = new SctpSendOptions(true, 0, null);
+        for (var i = 0; i < 10; i++)
+        {
+            pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+            for (var k = 0; k < 30; k++)
+            {
+                pair.A.Send(2, BinaryPpid, new byte[100], lossy);
+            }
+        }
+
+        pair.RunUntil(() => pair.ReceivedByB.Count(m => m.Stream == 1) == 10);
+        Assert.Empty(violations);
+    }
+
+    private static void WatchAsAiortc(byte[] packet, Dictionary<uint, byte> held, List<string> violations)
+    {
+        if (!SctpPacket.TryParse(packet, out var parsed, out _, out _))
+        {
+            return;
+        }
+
+        foreach (var chunk in parsed.Chunks)
+        {
+            if (chunk.Type == SctpChunkType.Data)
+            {
+                held.TryAdd(SctpDataChunk.Read(chunk).Tsn, chunk.Flags);
+            }
+            else if (chunk.Type == SctpChunkType.ForwardTsn)
+            {
+                var point = SctpForwardTsnChunk.Read(chunk).NewCumulativeTsn;
+                var end = point;
+                while (held.ContainsKey(end + 1))
+                {
+                    end++;
+                }
+
+                if (end != point && (held[end] & SctpDataChunk.EndingFlag) == 0)
+                {
+                    violations.Add($"FORWARD-TSN to {point}: aiortc would run on to {end}, inside a message");
+                }
+            }
+        }
+    }
 }
