@@ -223,6 +223,15 @@ internal sealed partial class SctpAssociation
     {
         var length = writer.Finish();
         _packetsSent++;
-        _sendPacket(_packet.AsSpan(0, length));
+        try
+        {
+            _sendPacket(_packet.AsSpan(0, length));
+        }
+#pragma warning disable CA1031 // The callback runs under our lock, often on the timer thread: whatever it throws, the packet is lost and retransmission repairs it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            _sendFailures++;
+        }
     }
 }

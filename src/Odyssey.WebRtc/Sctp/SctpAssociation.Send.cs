@@ -120,7 +120,7 @@ internal sealed partial class SctpAssociation
             WriteSackLocked(ref writer);
         }
 
-        if (_forwardTsnRequired)
+        if (_forwardTsnRequired && ForwardTsnSafeLocked())
         {
             WriteForwardTsnLocked(ref writer);
         }
@@ -224,7 +224,7 @@ internal sealed partial class SctpAssociation
         }
 
         FlushLocked(ref writer);
-        if (_forwardTsnRequired)
+        if (_forwardTsnRequired && ForwardTsnSafeLocked())
         {
             var fresh = new SctpPacketWriter(_packet, _options.LocalPort, _options.RemotePort, _peerTag);
             WriteForwardTsnLocked(ref fresh);
@@ -569,6 +569,30 @@ internal sealed partial class SctpAssociation
         {
             _forwardTsnRequired = true;
         }
+    }
+
+    // aiortc (rtcsctptransport.py, _receive_forward_tsn_chunk) moves its cumulative TSN to the FORWARD-TSN's and on
+    // over every TSN it holds right after it, then discards from EVERY stream's reassembly queue all fragments up to
+    // there, reliable ones included. If that run of held TSNs ends inside a message, the message's first fragments
+    // are gone: it never completes, the ordered stream blocks behind it, and aiortc's window fills to zero while we
+    // count those TSNs as acknowledged (the stall seen at 5 % loss). A chunk we sent may still arrive before the
+    // FORWARD-TSN even when we think it lost (reordering), so the FORWARD-TSN waits until every chunk sent after the
+    // new ack point is known to be held (or is itself abandoned, whose pruning harms nothing) and the next unsent
+    // chunk begins a message. Receivers that follow RFC 3758 only see the FORWARD-TSN later.
+    private bool ForwardTsnSafeLocked()
+    {
+        for (var i = 0; i < _unsentIndex; i++)
+        {
+            var chunk = _outbound[i];
+            if (SctpSerial.Gt(chunk.Tsn, _advancedPeerAckPoint) && chunk.State is SctpOutboundState.InFlight or SctpOutboundState.NeedsRetransmit)
+            {
+                return false;
+            }
+        }
+
+        return _unsentIndex >= _outbound.Count
+            || (_outbound[_unsentIndex].Flags & SctpDataChunk.BeginningFlag) != 0
+            || _outbound[_unsentIndex].State == SctpOutboundState.Abandoned;
     }
 
     private void WriteForwardTsnLocked(ref SctpPacketWriter writer)

@@ -16,6 +16,7 @@ namespace Odyssey.WebRtc.Sctp;
 /// <param name="PeerReceiveWindow">The peer's receive window as we track it, in bytes.</param>
 /// <param name="SmoothedRtt">SRTT; zero until measured.</param>
 /// <param name="Rto">The current retransmission timeout.</param>
+/// <param name="SendFailures">Packets whose send callback threw: counted as lost on the wire, the association carries on.</param>
 internal sealed record SctpAssociationStats(
     long PacketsSent,
     long PacketsReceived,
@@ -31,7 +32,8 @@ internal sealed record SctpAssociationStats(
     long CongestionWindow,
     long PeerReceiveWindow,
     TimeSpan SmoothedRtt,
-    TimeSpan Rto);
+    TimeSpan Rto,
+    long SendFailures);
 
 /// <summary>Where an outbound DATA chunk is in its life.</summary>
 internal enum SctpOutboundState : byte

@@ -46,4 +46,152 @@ public class SctpAssociationStallTests
         Assert.Equal(large, pair.ReceivedByB.Where(m => m.Stream == 1).Select(m => m.Payload).ToList());
         Assert.Equal(large, pair.ReceivedByA.Where(m => m.Stream == 1).Select(m => m.Payload).ToList());
     }
+
+    [Fact]
+    public async Task SendCallback_ThrowsForSomePackets_CountedAsLostAndEverythingArrives()
+    {
+        await using var pair = new SctpTestPair(seed: 9);
+        pair.Connect();
+        var sent = 0;
+        pair.DropFromA = _ => ++sent % 7 == 0 ? throw new IOException("send callback failed (test)") : false;
+        var message = new byte[64 * 1024];
+        new Random(3).NextBytes(message);
+        for (var i = 0; i < 10; i++)
+        {
+            pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+        }
+
+        pair.RunUntil(() => pair.ReceivedByB.Count == 10);
+        Assert.All(pair.ReceivedByB, m => Assert.Equal(message, m.Payload));
+        Assert.True(pair.A.Stats.SendFailures > 0, "the throwing callback must be counted");
+        Assert.Null(pair.A.SendAccountingError());
+        Assert.Equal(SctpAssociationState.Established, pair.A.State);
+    }
+
+    // aiortc, on a FORWARD-TSN, moves its cumulative TSN on over every TSN it holds after the new one and then drops
+    // all reassembly fragments up to there: a run that ends inside a message loses that message for good (the
+    // stall through 5 % loss). This oracle watches what the peer holds (the link is FIFO and loses only what the
+    // test drops) and flags any FORWARD-TSN after which aiortc would discard part of a message.
+    [Fact]
+    public async Task ForwardTsn_AbandonedChunkBeforePartlyReceivedMessage_WaitsUntilAiortcCouldNotPruneThatMessage()
+    {
+        await using var pair = new SctpTestPair(seed: 2);
+        pair.Connect();
+        var held = new Dictionary<uint, byte>();
+        var violations = new List<string>();
+        var forwardTsns = 0;
+        var dataPackets = 0;
+        var dropAt = new HashSet<int> { 1, 31 };
+        pair.DropFromA = packet =>
+        {
+            Assert.True(SctpPacket.TryParse(packet, out var parsed, out _, out _));
+            var hasData = false;
+            foreach (var chunk in parsed.Chunks)
+            {
+                hasData |= chunk.Type == SctpChunkType.Data;
+            }
+
+            if (hasData && dropAt.Contains(++dataPackets))
+            {
+                return true;
+            }
+
+            foreach (var chunk in parsed.Chunks)
+            {
+                if (chunk.Type == SctpChunkType.Data)
+                {
+                    held.TryAdd(SctpDataChunk.Read(chunk).Tsn, chunk.Flags);
+                }
+                else if (chunk.Type == SctpChunkType.ForwardTsn)
+                {
+                    forwardTsns++;
+                    var point = SctpForwardTsnChunk.Read(chunk).NewCumulativeTsn;
+                    var end = point;
+                    while (held.ContainsKey(end + 1))
+                    {
+                        end++;
+                    }
+
+                    if (end != point && (held[end] & SctpDataChunk.EndingFlag) == 0)
+                    {
+                        violations.Add($"FORWARD-TSN to {point}: aiortc would run on to {end}, inside a message, and drop its fragments");
+                    }
+                }
+            }
+
+            return false;
+        };
+
+        pair.A.Send(2, BinaryPpid, new byte[100], new SctpSendOptions(true, 0, null));
+        var message = new byte[200 * 1024];
+        new Random(4).NextBytes(message);
+        pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+        pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+        pair.RunUntil(() => pair.ReceivedByB.Count == 2 && pair.A.Stats.MessagesAbandoned == 1 && forwardTsns > 0);
+
+        Assert.Empty(violations);
+        Assert.All(pair.ReceivedByB, m => Assert.Equal(message, m.Payload));
+        Assert.Null(pair.A.SendAccountingError());
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(17)]
+    [InlineData(21)]
+    [InlineData(24)]
+    [InlineData(25)]
+    public async Task ForwardTsn_LossyReorderingLinkBesideLargeMessages_NeverLetsAiortcPruneAPartlyHeldMessage(int seed)
+    {
+        await using var pair = new SctpTestPair(seed) { Loss = 0.05, Reorder = 0.05 };
+        pair.Connect();
+        var held = new Dictionary<uint, byte>();
+        var violations = new List<string>();
+        pair.DeliveringToB = packet => WatchAsAiortc(packet, held, violations);
+        var message = new byte[200 * 1024];
+        new Random(seed).NextBytes(message);
+        var lossy = new SctpSendOptions(true, 0, null);
+        for (var i = 0; i < 10; i++)
+        {
+            pair.A.Send(1, BinaryPpid, message, SctpSendOptions.Reliable);
+            for (var k = 0; k < 30; k++)
+            {
+                pair.A.Send(2, BinaryPpid, new byte[100], lossy);
+            }
+        }
+
+        pair.RunUntil(() => pair.ReceivedByB.Count(m => m.Stream == 1) == 10);
+        Assert.Empty(violations);
+    }
+
+    private static void WatchAsAiortc(byte[] packet, Dictionary<uint, byte> held, List<string> violations)
+    {
+        if (!SctpPacket.TryParse(packet, out var parsed, out _, out _))
+        {
+            return;
+        }
+
+        foreach (var chunk in parsed.Chunks)
+        {
+            if (chunk.Type == SctpChunkType.Data)
+            {
+                held.TryAdd(SctpDataChunk.Read(chunk).Tsn, chunk.Flags);
+            }
+            else if (chunk.Type == SctpChunkType.ForwardTsn)
+            {
+                var point = SctpForwardTsnChunk.Read(chunk).NewCumulativeTsn;
+                var end = point;
+                while (held.ContainsKey(end + 1))
+                {
+                    end++;
+                }
+
+                if (end != point && (held[end] & SctpDataChunk.EndingFlag) == 0)
+                {
+                    violations.Add($"FORWARD-TSN to {point}: aiortc would run on to {end}, inside a message");
+                }
+            }
+        }
+    }
 }

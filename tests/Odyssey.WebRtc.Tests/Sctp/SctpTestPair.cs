@@ -46,6 +46,9 @@ internal sealed class SctpTestPair : IAsyncDisposable
 
     public Func<byte[], bool>? DropFromB { get; set; }
 
+    /// <summary>Sees every packet just before B receives it (after loss and reordering).</summary>
+    public Action<byte[]>? DeliveringToB { get; set; }
+
     public long PacketsFromA { get; private set; }
 
     public long PacketsFromB { get; private set; }
@@ -91,6 +94,7 @@ internal sealed class SctpTestPair : IAsyncDisposable
             {
                 var packet = _toB[0];
                 _toB.RemoveAt(0);
+                DeliveringToB?.Invoke(packet);
                 B.ReceivePacket(packet);
             }
             else
@@ -121,6 +125,7 @@ internal sealed class SctpTestPair : IAsyncDisposable
             {
                 var packet = _toB[0];
                 _toB.RemoveAt(0);
+                DeliveringToB?.Invoke(packet);
                 B.ReceivePacket(packet);
             }
             else if (_toA.Count > 0)
