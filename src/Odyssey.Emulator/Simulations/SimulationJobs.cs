@@ -132,7 +132,7 @@ internal sealed class SimulationJobs(EmulatorContext context)
 
             for (var i = 0; i < job.Scripts.Count; i++)
             {
-                var recording = Play(job, job.Scripts[i], job.Cancel.Token);
+                var recording = await PlayAsync(job, job.Scripts[i], job.Cancel.Token).ConfigureAwait(false);
                 lock (job)
                 {
                     job.Streams.Add((i, recording));
@@ -197,8 +197,12 @@ internal sealed class SimulationJobs(EmulatorContext context)
         context.Log($"simulation {job.Id}: {status}{(error is null ? "" : ": " + error)}");
     }
 
-    /// <summary>Plays one script: frames from its first to its last timestamp (capped at the per-stream limit), prompts switched at their times.</summary>
-    private RecordingInfo Play(SimulationJob job, IReadOnlyList<ScriptEntry> script, CancellationToken cancel)
+    /// <summary>
+    /// Plays one script in stream time, as the service runs it against a live world: frames from its first to
+    /// its last timestamp (capped at the per-stream limit), prompts switched at their times. Real-time pacing
+    /// also keeps a long job cancellable, as on the service, however fast small frames encode.
+    /// </summary>
+    private async Task<RecordingInfo> PlayAsync(SimulationJob job, IReadOnlyList<ScriptEntry> script, CancellationToken cancel)
     {
         var options = context.Options;
         var (width, height) = job.Portrait ? (options.Height, options.Width) : (options.Width, options.Height);
@@ -210,10 +214,17 @@ internal sealed class SimulationJobs(EmulatorContext context)
         using var encoder = new WorldEncoder(options.Codec, width, height, options.Fps, options.BitrateKbps, context.Packets);
         var scene = Scene.Waiting;
         var next = 0;
+        var started = context.Time.GetTimestamp();
         for (long index = 0; index < frames; index++)
         {
             cancel.ThrowIfCancellationRequested();
             var nowMs = (long)(index * 1000 / options.Fps);
+            var due = TimeSpan.FromMilliseconds(nowMs) - context.Time.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, context.Time, cancel).ConfigureAwait(false);
+            }
+
             while (next < script.Count && script[next].TimestampMs <= nowMs)
             {
                 var entry = script[next++];
