@@ -116,39 +116,11 @@ public sealed record SimulationJob
 }
 
 /// <summary>A stream a simulation produced: the recording fields plus <c>script_index</c>.</summary>
-public sealed record SimulationStream
+public sealed record SimulationStream : Recording
 {
-    /// <summary><c>stream_id</c>.</summary>
-    [JsonPropertyName("stream_id")]
-    public string StreamId { get; init; } = "";
-
     /// <summary><c>script_index</c>.</summary>
     [JsonPropertyName("script_index")]
     public int ScriptIndex { get; init; }
-
-    /// <summary><c>video_url</c>.</summary>
-    [JsonPropertyName("video_url")]
-    public string? VideoUrl { get; init; }
-
-    /// <summary><c>events_url</c>.</summary>
-    [JsonPropertyName("events_url")]
-    public string? EventsUrl { get; init; }
-
-    /// <summary><c>thumbnail_url</c>.</summary>
-    [JsonPropertyName("thumbnail_url")]
-    public string? ThumbnailUrl { get; init; }
-
-    /// <summary><c>preview_url</c>.</summary>
-    [JsonPropertyName("preview_url")]
-    public string? PreviewUrl { get; init; }
-
-    /// <summary><c>frame_count</c>.</summary>
-    [JsonPropertyName("frame_count")]
-    public int? FrameCount { get; init; }
-
-    /// <summary><c>duration_seconds</c>.</summary>
-    [JsonPropertyName("duration_seconds")]
-    public double? DurationSeconds { get; init; }
 }
 
 /// <summary>A page of <c>GET /simulation-jobs</c>.</summary>

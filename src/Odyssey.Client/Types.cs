@@ -133,7 +133,7 @@ public sealed record ClientCredentials
 }
 
 /// <summary>One recording's artefacts (<c>GET /recordings/{stream_id}</c>); URLs are presigned for about an hour.</summary>
-public sealed record Recording
+public record Recording
 {
     /// <summary><c>stream_id</c>.</summary>
     [JsonPropertyName("stream_id")]
