@@ -124,21 +124,9 @@ public sealed record SimulationStream : Recording
 }
 
 /// <summary>A page of <c>GET /simulation-jobs</c>.</summary>
-public sealed record SimulationJobList
+public sealed record SimulationJobList : ApiPage
 {
     /// <summary><c>jobs</c>.</summary>
     [JsonPropertyName("jobs")]
     public IReadOnlyList<SimulationJob> Jobs { get; init; } = [];
-
-    /// <summary><c>total</c>.</summary>
-    [JsonPropertyName("total")]
-    public int Total { get; init; }
-
-    /// <summary><c>limit</c>.</summary>
-    [JsonPropertyName("limit")]
-    public int Limit { get; init; }
-
-    /// <summary><c>offset</c>.</summary>
-    [JsonPropertyName("offset")]
-    public int Offset { get; init; }
 }

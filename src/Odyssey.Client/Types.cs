@@ -193,12 +193,16 @@ public sealed record StreamRecordingInfo
 }
 
 /// <summary>A page of recordings, most recent first.</summary>
-public sealed record StreamRecordingsList
+public sealed record StreamRecordingsList : ApiPage
 {
     /// <summary><c>recordings</c>.</summary>
     [JsonPropertyName("recordings")]
     public IReadOnlyList<StreamRecordingInfo> Recordings { get; init; } = [];
+}
 
+/// <summary>The paging fields every list endpoint returns with its items.</summary>
+public abstract record ApiPage
+{
     /// <summary><c>total</c>.</summary>
     [JsonPropertyName("total")]
     public int Total { get; init; }

@@ -1,3 +1,4 @@
+using Odyssey.Tests;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -34,7 +35,7 @@ public sealed class PreviewSinkBlockTests
             using var timeout = new CancellationTokenSource(Timeout);
             while (points.Count < 20 || frames < 2)
             {
-                var (binary, payload) = await ReceiveAsync(socket, timeout.Token);
+                var (binary, payload) = await WebSocketMessages.ReceiveAsync(socket, timeout.Token);
                 if (binary)
                 {
                     frames++;
@@ -117,21 +118,5 @@ public sealed class PreviewSinkBlockTests
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static async Task<(bool Binary, byte[] Payload)> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
-    {
-        using var message = new MemoryStream();
-        var buffer = new byte[1 << 16];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, cancellationToken);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-
-        return (result.MessageType == WebSocketMessageType.Binary, message.ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using Odyssey.Tests;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
@@ -38,7 +39,7 @@ public sealed class PreviewTests
                 using var timeout = new CancellationTokenSource(Patience);
                 while (frames.Count < 8 || metrics is null)
                 {
-                    var (binary, payload) = await ReceiveAsync(socket.Socket, timeout.Token);
+                    var (binary, payload) = await WebSocketMessages.ReceiveAsync(socket.Socket, timeout.Token);
                     if (binary)
                     {
                         frames.Add((BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(8))));
@@ -97,7 +98,7 @@ public sealed class PreviewTests
                 using var timeout = new CancellationTokenSource(Patience);
                 while (true)
                 {
-                    var (binary, payload) = await ReceiveAsync(last.Socket, timeout.Token);
+                    var (binary, payload) = await WebSocketMessages.ReceiveAsync(last.Socket, timeout.Token);
                     if (!binary && JsonNode.Parse(payload) is { } message && (string?)message["type"] == "metrics" && (int)message["previewClients"]! == 1)
                     {
                         break;
@@ -163,22 +164,6 @@ public sealed class PreviewTests
         using var timeout = new CancellationTokenSource(Patience);
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), timeout.Token);
         return new Connection(socket);
-    }
-
-    private static async Task<(bool Binary, byte[] Payload)> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
-    {
-        using var message = new MemoryStream();
-        var buffer = new byte[1 << 16];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, cancellationToken);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-
-        return (result.MessageType == WebSocketMessageType.Binary, message.ToArray());
     }
 
     private sealed class Connection(ClientWebSocket socket) : IAsyncDisposable
