@@ -135,24 +135,44 @@ internal sealed class JobQueue : IAsyncDisposable
     public async Task<List<JobStatus>> ListStatesAsync(CancellationToken cancellationToken)
     {
         var states = new List<JobStatus>();
-        try
+        foreach (var key in await ListStateKeysAsync(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var key in States.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            var entry = await States.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (entry.Success && entry.Value.Value is { } bytes && JobJson.TryDeserialize<JobStatus>(bytes, out _) is { } status)
             {
-                var entry = await States.TryGetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (entry.Success && entry.Value.Value is { } bytes && JobJson.TryDeserialize<JobStatus>(bytes, out _) is { } status)
-                {
-                    states.Add(status);
-                }
+                states.Add(status);
             }
-        }
-        catch (NatsKVException)
-        {
-            // An empty bucket has no keys to list.
         }
 
         states.Sort((a, b) => a.Updated.CompareTo(b.Updated));
         return states;
+    }
+
+    /// <summary>
+    /// The bucket's keys from its stream's per-subject counts: one request per page. The client's own
+    /// key listing (a watcher that ends when the server reports nothing pending) hung in CI once, every
+    /// job done and the test's two minutes spent waiting for the end of the keys.
+    /// </summary>
+    private async Task<List<string>> ListStateKeysAsync(CancellationToken cancellationToken)
+    {
+        var prefix = $"$KV.{JobNames.StateBucket}.";
+        var keys = new List<string>();
+        while (true)
+        {
+            var request = new StreamInfoRequest { SubjectsFilter = prefix + ">", Offset = keys.Count };
+            var stream = await JetStream.GetStreamAsync($"KV_{JobNames.StateBucket}", request, cancellationToken).ConfigureAwait(false);
+            var page = stream.Info.State.Subjects;
+            if (page is null || page.Count == 0)
+            {
+                return keys;
+            }
+
+            keys.AddRange(page.Keys.Select(subject => subject[prefix.Length..]));
+            if (keys.Count >= stream.Info.State.NumSubjects)
+            {
+                return keys;
+            }
+        }
     }
 
     /// <summary>Messages waiting on the queue (not yet handed to a worker, or handed back).</summary>
