@@ -50,12 +50,24 @@ public sealed class RtpSinkOptions : IValidatableObject
     [Description("Send each frame when its timestamp is due, like ffmpeg -re (a file source would otherwise burst faster than a player shows it).")]
     public bool Pace { get; init; } = true;
 
+    /// <summary>
+    /// How long the closing BYE trails the last media packet. A receiver polling its RTP and RTCP sockets
+    /// together (ffmpeg reads RTCP first) may act on a BYE before reading media that arrived with it and end
+    /// the stream short; a receiver starved of CPU needs longer than the default.
+    /// </summary>
+    [Description("Seconds the closing RTCP BYE waits after the last media packet, so a receiver reads all media before it ends the stream (default 0.2; raise it for receivers on busy machines).")]
+    [Range(0.0, MaxByeDelaySeconds)]
+    public double ByeDelay { get; init; } = 0.2;
+
     /// <summary>Synchronisation source; random when not given.</summary>
     [Description("RTP SSRC; random when not given.")]
     public long? Ssrc { get; init; }
 
     /// <summary>A UDP datagram carries at most 65507 bytes of IPv4 payload; leave room for the RTP header.</summary>
     internal const int MaxPayloadLimit = 65_000;
+
+    /// <summary>A goodbye held longer than this is a mistake in the file, not patience.</summary>
+    internal const double MaxByeDelaySeconds = 60;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -102,13 +114,6 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
 
     /// <summary>Room for the fixed header (no CSRCs or extensions are written).</summary>
     private const int HeaderRoom = RtpPacket.FixedHeaderSize;
-
-    /// <summary>
-    /// The BYE trails the last media packet by this much: a receiver polling its RTP and RTCP sockets
-    /// together (ffmpeg does) may act on a BYE before reading media that arrived with it, and end the
-    /// stream one frame short. A fifth of a second is nothing at the end of a stream.
-    /// </summary>
-    private static readonly TimeSpan ByeDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>A sender report plus a BYE fit easily.</summary>
     private const int RtcpBufferSize = 256;
@@ -250,7 +255,7 @@ public sealed class RtpSinkBlock(RtpSinkOptions options) : SinkBlock<EncodedPack
         {
             try
             {
-                await Task.Delay(ByeDelay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(Options.ByeDelay), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -14,6 +14,13 @@ public sealed partial class RtpSinkBlockTests
     private const int Height = 240;
     private const int FrameCount = 30;
 
+    /// <summary>
+    /// ffmpeg reads RTCP before RTP, so the BYE ends its stream even with media still unread in its socket.
+    /// At load ~45 it lagged a quarter of a second behind the unpaced sender and lost the last 9 frames to
+    /// the default 0.2 s; waiting for its output to grow instead made its stream probing stall for 10–20 s.
+    /// </summary>
+    private const double ReceiverByeDelay = 2.0;
+
     /// <summary>ffmpeg starts in well under a second; this only turns a broken receiver into a failure.</summary>
     private static readonly TimeSpan ReceiverTimeout = TimeSpan.FromSeconds(60);
 
@@ -25,7 +32,7 @@ public sealed partial class RtpSinkBlockTests
         using var context = new TestBlockContext("send");
         var packets = await EncodeAsync(context, codec);
         var port = FreeRtpPort();
-        var sink = await BlockHarness.StartAsync(new RtpSinkBlock(new RtpSinkOptions { Port = port, Sdp = "out/stream.sdp", Codec = codec, Pace = false }), context);
+        var sink = await BlockHarness.StartAsync(new RtpSinkBlock(new RtpSinkOptions { Port = port, Sdp = "out/stream.sdp", Codec = codec, Pace = false, ByeDelay = ReceiverByeDelay }), context);
         var sdp = Path.Combine(context.BaseDirectory, "out", "stream.sdp");
         var raw = Path.Combine(context.BaseDirectory, "received.gray");
         Process? ffmpeg = null;
