@@ -126,32 +126,52 @@ internal static class Cli
         }
 
         using var stop = new CancellationTokenSource();
-        var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
-        var live = !commandLine.Plain && !Console.IsErrorRedirected;
-        var progress = new ProgressReporter(execution, stderr, live, TimeSpan.FromSeconds(commandLine.ProgressInterval));
+        ProgressReporter? progress = null;
         var stopRequests = 0;
+        void Note(string line)
+        {
+            // Before the run has a progress display there is nothing on screen to write around.
+            if (Volatile.Read(ref progress) is { } shown)
+            {
+                shown.Note(line);
+            }
+            else
+            {
+                stderr.WriteLine(line);
+                stderr.Flush();
+            }
+        }
+
         void RequestStop(PosixSignalContext context)
         {
             // First signal: drain and finalise. Second: the user insists; leave now.
             context.Cancel = true;
             if (Interlocked.Increment(ref stopRequests) == 1)
             {
-                progress.Note("odyssey-pipeline: stopping — draining in-flight frames and finalising sinks (press Ctrl+C again to abort)");
+                Note("odyssey-pipeline: stopping — draining in-flight frames and finalising sinks (press Ctrl+C again to abort)");
                 stop.Cancel();
             }
             else
             {
-                progress.Note("odyssey-pipeline: aborted");
+                Note("odyssey-pipeline: aborted");
                 Environment.Exit(ExitCodes.RuntimeFailure);
             }
         }
 
+        // The handlers exist before the first frame does: on a loaded machine the pipeline's threads can
+        // write output before this thread runs again, and a Ctrl+C that arrived between the start and a
+        // later registration would have killed the run without draining or finalising anything.
+        // A stop requested before the run starts ends it at once, finalised (the token is already cancelled).
         PipelineResult result;
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop))
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop))
         {
+            var execution = PipelineExecution.Start(definition, new PipelineRunOptions(), stop.Token);
+            var live = !commandLine.Plain && !Console.IsErrorRedirected;
+            var reporter = new ProgressReporter(execution, stderr, live, TimeSpan.FromSeconds(commandLine.ProgressInterval));
+            Volatile.Write(ref progress, reporter);
             result = await execution.Completion.ConfigureAwait(false);
-            await progress.DisposeAsync().ConfigureAwait(false);
+            await reporter.DisposeAsync().ConfigureAwait(false);
         }
 
         await stdout.WriteAsync(SummaryTable.Format(result.Metrics)).ConfigureAwait(false);

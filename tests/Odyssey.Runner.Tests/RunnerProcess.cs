@@ -36,6 +36,22 @@ internal static class RunnerProcess
         return info;
     }
 
+    /// <summary>
+    /// <see cref="StartInfo"/> for a test that interrupts the runner with SIGINT, as Ctrl+C at a terminal would.
+    /// A process started in the background by a non-interactive shell (a CI step, <c>scripts/test.sh &amp;</c>,
+    /// nohup) ignores SIGINT, its children inherit that, and .NET leaves an inherited SIG_IGN alone: the
+    /// runner would never see the test's SIGINT and the test would wait out its timeout. env resets SIGINT
+    /// to its default and execs the runner, so the process id stays the runner's own.
+    /// </summary>
+    public static ProcessStartInfo InterruptibleStartInfo(string workingDirectory, params string[] args)
+    {
+        var info = StartInfo(workingDirectory, args);
+        info.ArgumentList.Insert(0, info.FileName);
+        info.ArgumentList.Insert(0, "--default-signal=INT");
+        info.FileName = "/usr/bin/env";
+        return info;
+    }
+
     public static async Task<Outcome> RunAsync(string workingDirectory, params string[] args)
     {
         using var process = Process.Start(StartInfo(workingDirectory, args))!;

@@ -554,7 +554,8 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
                 _ptsOffset = _written == 0 ? TimeSpan.Zero : _lastPts + (_lastStep > TimeSpan.Zero ? _lastStep : TimeSpan.FromSeconds(1 / Options.EmulatorFps));
             }
 
-            var pts = packet.Pts - origin.Value + _ptsOffset;
+            // On the RTP clock's own grid, so a recording of these packets replays the very same times.
+            var pts = RtpClockTime.Rebase(packet.Pts, origin.Value, _ptsOffset);
             if (pts > _lastPts)
             {
                 _lastStep = pts - _lastPts;
@@ -562,7 +563,7 @@ public sealed class OdysseySourceBlock(OdysseySourceOptions options) : CustomBlo
 
             _lastPts = pts;
             packet.Pts = pts;
-            packet.Dts = packet.Dts is { } dts ? dts - origin.Value + _ptsOffset : null;
+            packet.Dts = packet.Dts is { } dts ? RtpClockTime.Rebase(dts, origin.Value, _ptsOffset) : null;
             packet.Index = _written;
             try
             {

@@ -135,14 +135,17 @@ public class RunnerBehaviourTests
     {
         using var work = new TempDirectory();
         var metricsPath = Path.Combine(work.Path, "metrics.json");
-        using var process = Process.Start(RunnerProcess.StartInfo(work.Path, "run", MainJob, "--plain", "--progress-interval", "0.2",
+        using var process = Process.Start(RunnerProcess.InterruptibleStartInfo(work.Path, "run", MainJob, "--plain", "--progress-interval", "0.2",
             "--set", "source.frames=0", "--set", "source.realtime=true", "--metrics-out", metricsPath))!;
+        // Read its output from the start: a runner blocked on a full stderr pipe would not be draining frames.
+        var exited = RunnerProcess.WaitAsync(process);
         var records = Path.Combine(work.Path, "out/testpattern-analysis/motion.jsonl");
 
         // Wait until frames are flowing, then interrupt as a user at the terminal would.
         using var started = new CancellationTokenSource(RunnerProcess.Timeout);
         while (!File.Exists(records) || new FileInfo(records).Length == 0)
         {
+            Assert.False(exited.IsCompleted, "the runner ended before it was interrupted");
             await Task.Delay(100, started.Token);
         }
 
@@ -151,7 +154,7 @@ public class RunnerBehaviourTests
             await kill.WaitForExitAsync(started.Token);
         }
 
-        var outcome = await RunnerProcess.WaitAsync(process);
+        var outcome = await exited;
 
         Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
         Assert.Contains("stopped: drained and finalised", outcome.StandardOutput, StringComparison.Ordinal);
@@ -179,14 +182,16 @@ public class RunnerBehaviourTests
         File.Copy(Path.Combine(RunnerProcess.RepositoryRoot, Clip), Path.Combine(work.Path, Clip));
         var metricsPath = Path.Combine(work.Path, "metrics.json");
         var pipeline = Path.Combine(RunnerProcess.PipelinesDirectory, "file-analysis.json");
-        using var process = Process.Start(RunnerProcess.StartInfo(work.Path, "run", pipeline, "--plain",
+        using var process = Process.Start(RunnerProcess.InterruptibleStartInfo(work.Path, "run", pipeline, "--plain",
             "--set", "source.loop=true", "--set", "source.realtime=true", "--metrics-out", metricsPath))!;
+        var exited = RunnerProcess.WaitAsync(process);
         var records = Path.Combine(work.Path, "out/file-analysis/motion.jsonl");
 
         // Past the first pass (90 frames at 30 fps), so the recording spans a loop, then interrupt.
         using var started = new CancellationTokenSource(RunnerProcess.Timeout);
         while (!File.Exists(records) || File.ReadAllLines(records).Length < 100)
         {
+            Assert.False(exited.IsCompleted, "the runner ended before it was interrupted");
             await Task.Delay(100, started.Token);
         }
 
@@ -195,7 +200,7 @@ public class RunnerBehaviourTests
             await kill.WaitForExitAsync(started.Token);
         }
 
-        var outcome = await RunnerProcess.WaitAsync(process);
+        var outcome = await exited;
 
         Assert.True(outcome.ExitCode == 0, $"exit {outcome.ExitCode}: {outcome.StandardError}");
         var metrics = JsonNode.Parse(File.ReadAllText(metricsPath))!;
