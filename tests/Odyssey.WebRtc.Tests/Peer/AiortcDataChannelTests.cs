@@ -144,7 +144,7 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
     /// 200 KiB messages through 5 % loss: with 20 of them our association toward aiortc stalls (peer window
     /// tracked at 0, cwnd one MTU, T3 every RTO; reported to the SCTP work), so the lossy run sends two.
     /// </summary>
-    private const int LossyBig = 2;
+    private const int LossyBig = 20;
 
     private static async Task SendLossyAsync(RtcDataChannel lossy, CancellationToken token)
     {
