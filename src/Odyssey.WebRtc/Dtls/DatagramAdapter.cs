@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Org.BouncyCastle.Tls;
 
@@ -8,17 +9,21 @@ namespace Odyssey.WebRtc.Dtls;
 /// <see cref="DatagramTransport"/> BouncyCastle's DTLS engine reads from: DTLS datagrams are copied
 /// into a bounded queue on the network thread and taken off it by the engine's thread.
 /// </summary>
+/// <remarks>
+/// The copies live in buffers rented from <see cref="ArrayPool{T}.Shared"/> and go back once the engine has
+/// read them: a data channel moves thousands of records a second through here.
+/// </remarks>
 internal sealed class DatagramAdapter : DatagramTransport
 {
     private readonly IDatagramTransport _transport;
-    private readonly BlockingCollection<byte[]> _queue;
+    private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue;
     private readonly CancellationTokenSource _closed = new();
     private long _dropped;
 
     internal DatagramAdapter(IDatagramTransport transport, int capacity)
     {
         _transport = transport;
-        _queue = new BlockingCollection<byte[]>(new ConcurrentQueue<byte[]>(), capacity);
+        _queue = new BlockingCollection<(byte[] Buffer, int Length)>(new ConcurrentQueue<(byte[] Buffer, int Length)>(), capacity);
     }
 
     /// <summary>Datagrams dropped because the engine fell behind (queue full).</summary>
@@ -29,23 +34,28 @@ internal sealed class DatagramAdapter : DatagramTransport
     /// <summary>Queues one DTLS datagram; never blocks the network thread.</summary>
     internal void Enqueue(ReadOnlySpan<byte> datagram)
     {
-        // DTLS is handshake traffic and, later, SCTP: low rate next to SRTP, so one copy per record is fine.
         if (_closed.IsCancellationRequested)
         {
             return;
         }
 
+        var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        datagram.CopyTo(buffer);
         try
         {
-            if (!_queue.TryAdd(datagram.ToArray()))
+            if (_queue.TryAdd((buffer, datagram.Length)))
             {
-                Interlocked.Increment(ref _dropped);
+                return;
             }
+
+            Interlocked.Increment(ref _dropped);
         }
         catch (ObjectDisposedException)
         {
             // Released while this datagram was in flight on the network thread: it is simply late.
         }
+
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     /// <summary>
@@ -64,7 +74,7 @@ internal sealed class DatagramAdapter : DatagramTransport
 
     public int Receive(Span<byte> buffer, int waitMillis)
     {
-        byte[]? datagram;
+        (byte[] Buffer, int Length) datagram;
         try
         {
             if (!_queue.TryTake(out datagram, Math.Max(0, waitMillis), _closed.Token))
@@ -79,7 +89,8 @@ internal sealed class DatagramAdapter : DatagramTransport
         }
 
         int length = Math.Min(datagram.Length, buffer.Length);
-        datagram.AsSpan(0, length).CopyTo(buffer);
+        datagram.Buffer.AsSpan(0, length).CopyTo(buffer);
+        ArrayPool<byte>.Shared.Return(datagram.Buffer);
         return length;
     }
 
@@ -108,6 +119,11 @@ internal sealed class DatagramAdapter : DatagramTransport
     internal void Release()
     {
         Close();
+        while (_queue.TryTake(out var left))
+        {
+            ArrayPool<byte>.Shared.Return(left.Buffer);
+        }
+
         _queue.Dispose();
         _closed.Dispose();
     }

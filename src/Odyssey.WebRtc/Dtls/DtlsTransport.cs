@@ -1,7 +1,6 @@
 using Odyssey.WebRtc.Srtp;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls;
-using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 using BcDtlsTransport = Org.BouncyCastle.Tls.DtlsTransport;
 
 namespace Odyssey.WebRtc.Dtls;
@@ -63,7 +62,7 @@ public sealed class DtlsTransport : IAsyncDisposable
         _transport = transport;
         Role = role;
         _adapter = new DatagramAdapter(transport, options.ReceiveQueueCapacity);
-        _handshake = new DtlsHandshakeContext(localCertificate, [.. remoteFingerprints], options, new BcTlsCrypto(new SecureRandom()));
+        _handshake = new DtlsHandshakeContext(localCertificate, [.. remoteFingerprints], options, new DtlsCrypto(new SecureRandom()));
         _onDatagram = OnDatagram;
         transport.Received += _onDatagram;
     }

@@ -9,8 +9,8 @@ namespace Odyssey.WebRtc.Rtp;
 /// drops duplicates and late packets, emits whole frames in order (a frame is the run of packets
 /// sharing a timestamp, closed by the marker bit or by the next timestamp), tracks the gaps it
 /// sees as a generic-NACK list (RFC 4585) and gives a frame up — counting it and asking for a
-/// keyframe — when a missing packet has used its retries or the frame lags by more than
-/// <see cref="JitterBufferOptions.MaxLatency"/>. After a loss it skips delta frames until a keyframe.
+/// keyframe — when a missing packet has used its retries or the frame has waited longer than
+/// <see cref="JitterBufferOptions.MaxLatency"/> since its first packet. After a loss it skips delta frames until a keyframe.
 /// </summary>
 /// <remarks>
 /// Time is passed in (<c>now</c>, any monotonic clock) so that behaviour is deterministic under test.
@@ -31,7 +31,6 @@ internal sealed class JitterBuffer
     private readonly Slot[] _slots;
     private readonly byte[] _payloads;
     private readonly long _mask;
-    private readonly long _maxLatencyTicks;
     private readonly NackEntry[] _nacks;
     private int _nackCount;
     private SequenceUnwrapper _sequences;
@@ -39,7 +38,6 @@ internal sealed class JitterBuffer
     private bool _started;
     private long _windowStart;
     private long _highest;
-    private long _highestTimestamp;
     private bool _continuous;
     private Previous _previous;
     private bool _waitingForKeyframe = true;
@@ -78,7 +76,6 @@ internal sealed class JitterBuffer
 
         _payloads = new byte[options.Capacity * options.MaxPayloadSize];
         _mask = options.Capacity - 1;
-        _maxLatencyTicks = (long)(options.MaxLatency.TotalSeconds * options.ClockRate);
         _nacks = new NackEntry[options.MaxNackListSize];
         _retryInterval = options.NackRetryInterval;
     }
@@ -112,7 +109,6 @@ internal sealed class JitterBuffer
             _started = true;
             _windowStart = sequence - Math.Min(InitialReorderSlack, _slots.Length / 4);
             _highest = sequence - 1;
-            _highestTimestamp = extendedTimestamp;
         }
 
         if (sequence < _windowStart)
@@ -155,11 +151,6 @@ internal sealed class JitterBuffer
         else if (RemoveMissing(sequence))
         {
             _recovered++;
-        }
-
-        if (extendedTimestamp > _highestTimestamp)
-        {
-            _highestTimestamp = extendedTimestamp;
         }
 
         return JitterInsertResult.Stored;
@@ -412,7 +403,11 @@ internal sealed class JitterBuffer
             return false;
         }
 
-        return _highestTimestamp - timestamp > _maxLatencyTicks || now - firstArrival > _options.MaxLatency;
+        // Wall time only. Media time said "8 frames behind" the moment a burst arrived, and bursts are what load
+        // makes: packets queued while our receive thread (or the sender) waited for a core come in together, and a
+        // frame was given up before its NACK could even be sent (AiortcLossTests, under a loaded full run). The
+        // latency bound a viewer sees is wall time since the frame's first packet, which this keeps.
+        return now - firstArrival > _options.MaxLatency;
     }
 
     /// <summary>Gives up the (incomplete) frame at <paramref name="start"/>, whose timestamp is <paramref name="timestamp"/>.</summary>

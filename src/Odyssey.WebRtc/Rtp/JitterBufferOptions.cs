@@ -15,8 +15,8 @@ public sealed record JitterBufferOptions
     public int ClockRate { get; init; } = 90_000;
 
     /// <summary>
-    /// How far (in media time, and in wall time since its first packet arrived) a frame may lag
-    /// behind before it is given up as lost.
+    /// How long (in wall time since its first packet arrived) an incomplete frame may wait for its
+    /// missing packets before it is given up as lost.
     /// </summary>
     public TimeSpan MaxLatency { get; init; } = DefaultMaxLatency;
 

@@ -21,7 +21,19 @@ internal sealed partial class SctpAssociation
     private readonly SctpGapBlock[] _gapBlocks = new SctpGapBlock[MaxGapBlocks];
     private readonly Dictionary<ushort, SctpInboundStream> _inStreams = [];
     private readonly Stack<SctpInboundChunk> _inboundPool = new();
+    // aiortc 1.4 (rtcsctptransport.py) sends a FORWARD-TSN once, when abandoned chunks leave the front of its sent
+    // queue, and never again: if that packet is lost, our cumulative TSN stays below the abandoned TSNs for good and
+    // its T3 keeps resending its whole queue, which starts just above the hole. A peer that has used FORWARD-TSN
+    // before and resends the chunk right above our hole this many times, never the hole itself, has abandoned the
+    // hole: we take it as that FORWARD-TSN. Twice, so a retransmission of a genuinely outstanding chunk that was lost
+    // once more is not mistaken for one (its sender resends it first, before the chunk above it).
+    private const int StaleHoleResends = 2;
+
     private uint _cumulativeTsn;
+    private bool _peerUsedForwardTsn;
+    private uint _staleHoleAt;
+    private int _staleHoleResends;
+    private long _inferredForwardTsns;
     private int _duplicateCount;
     private long _receiveBuffered;
     private int _packetsWithData;
@@ -259,6 +271,11 @@ internal sealed partial class SctpAssociation
 
             // §6.2: a duplicate means our SACK was lost; answer at once.
             _sackImmediately = true;
+            if (_peerUsedForwardTsn && _receivedAhead.Count > 0 && tsn == _receivedAhead[0])
+            {
+                NoteResendAboveHoleLocked(tsn);
+            }
+
             return;
         }
 
@@ -577,18 +594,35 @@ internal sealed partial class SctpAssociation
 
     private uint AdvertisedWindow() => (uint)Math.Max(0, _options.ReceiveWindow - _receiveBuffered);
 
-    private void HandleForwardTsnLocked(in SctpChunk chunk)
+    // See StaleHoleResends: the lowest TSN held above the hole came again and the hole did not.
+    private void NoteResendAboveHoleLocked(uint lowestHeld)
     {
-        var forward = SctpForwardTsnChunk.Read(chunk);
+        if (_staleHoleAt != _cumulativeTsn)
+        {
+            _staleHoleAt = _cumulativeTsn;
+            _staleHoleResends = 0;
+        }
 
-        // RFC 3758 §3.6: answer every FORWARD-TSN with a SACK at once.
-        _sackRequired = true;
-        var newCumulative = forward.NewCumulativeTsn;
-        if (SctpSerial.Le(newCumulative, _cumulativeTsn) || newCumulative - _cumulativeTsn > MaxTsnAhead)
+        if (++_staleHoleResends < StaleHoleResends)
         {
             return;
         }
 
+        _inferredForwardTsns++;
+        _sackRequired = true;
+        SkipToLocked(lowestHeld - 1);
+        foreach (var (streamId, stream) in _inStreams)
+        {
+            if (stream.Chunks.Count > 0)
+            {
+                DeliverAllLocked(streamId, stream);
+            }
+        }
+    }
+
+    // Moves the cumulative TSN to newCumulative (and on over what is held right after it).
+    private void SkipToLocked(uint newCumulative)
+    {
         var list = _receivedAhead;
         var drop = 0;
         while (drop < list.Count && SctpSerial.Le(list[drop], newCumulative))
@@ -599,7 +633,22 @@ internal sealed partial class SctpAssociation
         list.RemoveRange(0, drop);
         _cumulativeTsn = newCumulative;
         AdvanceCumulativeLocked();
+    }
 
+    private void HandleForwardTsnLocked(in SctpChunk chunk)
+    {
+        var forward = SctpForwardTsnChunk.Read(chunk);
+
+        // RFC 3758 §3.6: answer every FORWARD-TSN with a SACK at once.
+        _sackRequired = true;
+        _peerUsedForwardTsn = true;
+        var newCumulative = forward.NewCumulativeTsn;
+        if (SctpSerial.Le(newCumulative, _cumulativeTsn) || newCumulative - _cumulativeTsn > MaxTsnAhead)
+        {
+            return;
+        }
+
+        SkipToLocked(newCumulative);
         for (var i = 0; i < forward.StreamCount; i++)
         {
             var skipped = forward.GetStream(i);

@@ -346,9 +346,16 @@ internal sealed partial class SctpAssociation
             _fastRecovery = false;
         }
 
+        if (newlyAcked > 0)
+        {
+            // §8.3: the peer is reachable whenever it acknowledges DATA, by gap blocks too. Counting only cumulative
+            // advances aborted a live association toward aiortc: while a FORWARD-TSN waited (ForwardTsnSafeLocked),
+            // every chunk was gap-acked, yet ten T3 expiries in a row declared the peer dead.
+            _errorCount = 0;
+        }
+
         if (cumulativeAdvanced && newlyAcked > 0)
         {
-            _errorCount = 0;
             if (!_fastRecovery)
             {
                 // §7.2.1 and §7.2.2: grow cwnd only when it was (close to) fully used.

@@ -199,7 +199,7 @@ internal sealed partial class SctpAssociation : IAsyncDisposable
             lock (_lock)
             {
                 return new SctpAssociationStats(_packetsSent, _packetsReceived, _packetsDropped, _chunksDropped, _dataChunksSent, _dataChunksReceived,
-                    _duplicateTsns, _retransmissions, _fastRetransmits, _t3Expiries, _messagesAbandoned, _cwnd, _peerRwnd, TimeSpan.FromTicks(_srtt), TimeSpan.FromTicks(_rto), _sendFailures);
+                    _duplicateTsns, _retransmissions, _fastRetransmits, _t3Expiries, _messagesAbandoned, _cwnd, _peerRwnd, TimeSpan.FromTicks(_srtt), TimeSpan.FromTicks(_rto), _sendFailures, _inferredForwardTsns);
             }
         }
     }

@@ -17,6 +17,7 @@ namespace Odyssey.WebRtc.Sctp;
 /// <param name="SmoothedRtt">SRTT; zero until measured.</param>
 /// <param name="Rto">The current retransmission timeout.</param>
 /// <param name="SendFailures">Packets whose send callback threw: counted as lost on the wire, the association carries on.</param>
+/// <param name="InferredForwardTsns">Holes skipped as abandoned because the peer's one FORWARD-TSN was lost (aiortc; see StaleHoleResends).</param>
 internal sealed record SctpAssociationStats(
     long PacketsSent,
     long PacketsReceived,
@@ -33,7 +34,8 @@ internal sealed record SctpAssociationStats(
     long PeerReceiveWindow,
     TimeSpan SmoothedRtt,
     TimeSpan Rto,
-    long SendFailures);
+    long SendFailures,
+    long InferredForwardTsns = 0);
 
 /// <summary>Where an outbound DATA chunk is in its life.</summary>
 internal enum SctpOutboundState : byte

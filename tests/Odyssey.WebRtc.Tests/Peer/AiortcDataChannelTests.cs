@@ -41,9 +41,10 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
 
     private async Task AnswerAiortcAsync(LossyRelay? relay)
     {
-        // Through loss, fewer large messages: see LossyBig.
+        // Through loss, fewer large messages from aiortc: see LossyBigFromAiortc.
         var big = relay is null ? Exchange.Big : LossyBig;
-        using var aiortc = relay is null ? PeerScript.DataChannels("offer") : PeerScript.DataChannels("offer", "lossy", $"big={LossyBig}");
+        var theirBig = relay is null ? Exchange.Big : LossyBigFromAiortc;
+        using var aiortc = relay is null ? PeerScript.DataChannels("offer") : PeerScript.DataChannels("offer", "lossy", $"big={LossyBig}", $"sendbig={LossyBigFromAiortc}");
         try
         {
             var offer = (string)(await aiortc.WaitForAsync("offer", Timeout))["offer"]!;
@@ -72,7 +73,7 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
 
                     if (channel.Label == "streamerToClient")
                     {
-                        receivers[channel.Label] = new Exchange.Receiver(channel, Exchange.Small, big);
+                        receivers[channel.Label] = new Exchange.Receiver(channel, Exchange.Small, theirBig);
                     }
                     else if (channel.Label == "lossy")
                     {
@@ -140,11 +141,17 @@ public sealed class AiortcDataChannelTests(ITestOutputHelper output)
 
     private const int LossyCount = 300;
 
+    /// <summary>200 KiB messages we send through 5 % loss: as many as without loss.</summary>
+    private const int LossyBig = 20;
+
     /// <summary>
-    /// 200 KiB messages through 5 % loss: with 20 of them our association toward aiortc stalls (peer window
-    /// tracked at 0, cwnd one MTU, T3 every RTO; reported to the SCTP work), so the lossy run sends two.
+    /// 200 KiB messages aiortc sends us through 5 % loss. Two aiortc sender faults show here: a lost FORWARD-TSN
+    /// it never repeats (our receiver now skips that hole, SctpAssociationStallTests) and, after any T3, resending
+    /// gap-acked chunks into a flight size that never shrinks again (docs/decisions.md). The second one no
+    /// receiver can undo: with 20 messages aiortc → us crawled to a timeout in about one run in eight (our
+    /// DuplicateTsns in the thousands), so aiortc sends fewer; the exposure grows with the volume.
     /// </summary>
-    private const int LossyBig = 2;
+    private const int LossyBigFromAiortc = 2;
 
     private static async Task SendLossyAsync(RtcDataChannel lossy, CancellationToken token)
     {

@@ -1,6 +1,6 @@
 """aiortc 1.4 as the far end of the data-channel interop tests and benchmark; JSON lines on stdin/stdout.
 
-  offer  [lossy] [big=N] : streams stamped video (as aiortc_video_peer.py does) and creates the Odyssey channels
+  offer  [lossy] [big=N] [sendbig=M] : streams stamped video (as aiortc_video_peer.py does) and creates the Odyssey channels
                    clientToStreamer and streamerToClient (and, with "lossy", an unordered maxRetransmits=0
                    channel "lossy"); prints {"offer": sdp}, reads {"answer": sdp}.
   answer         : reads {"offer": sdp}, answers, prints {"answer": sdp}; the channels come from the peer.
@@ -36,6 +36,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  #
 
 SMALL = int(os.environ.get("DC_SMALL", "1000"))
 BIG = int(os.environ.get("DC_BIG", "20"))
+SEND_BIG = None  # big messages this side sends when not BIG (sendbig=M): aiortc's own sender is the weak link under loss
 BIG_SIZE = 200 * 1024
 LOSSY = int(os.environ.get("DC_LOSSY", "300"))
 BASE = bytes(range(256)) * (BIG_SIZE // 256 + 2)
@@ -105,7 +106,7 @@ class Exchange:
             if channel.bufferedAmount > 1 << 20:
                 await asyncio.sleep(0.005)
         if label != "lossy":
-            for j in range(BIG):
+            for j in range(BIG if SEND_BIG is None else SEND_BIG):
                 channel.send(pattern(j))
                 while channel.bufferedAmount > 1 << 20:
                     await asyncio.sleep(0.005)
@@ -264,12 +265,14 @@ async def pair(size, count):
 
 
 def main():
-    global BIG
+    global BIG, SEND_BIG
     mode = sys.argv[1]
     flags = sys.argv[2:]
     for flag in flags:
         if flag.startswith("big="):
             BIG = int(flag[4:])
+        elif flag.startswith("sendbig="):
+            SEND_BIG = int(flag[8:])
     if mode == "offer":
         asyncio.run(offer("lossy" in flags, "strict" in flags))
     elif mode == "answer":

@@ -150,7 +150,56 @@ public class JitterBufferTests
     }
 
     [Fact]
-    public void IncompleteFrameOlderThanLatency_IsDroppedWithoutWaitingForRetries()
+    public void IncompleteFrame_BurstFarAheadInMediaTime_WaitsForItsRetransmission()
+    {
+        // Packets that queued while the receive thread waited for a core arrive together: 8 frames × 33 ms past
+        // the broken one at the same instant. Its repair must still get its chance.
+        var (stream, broken) = BurstBehindBrokenFrame();
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool);
+        var frames = new List<EncodedPacket>();
+        foreach (var packet in stream.Packets.SelectMany(p => p).Where(p => p != broken))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+            Drain(receiver, TimeSpan.Zero, frames);
+        }
+
+        Assert.Single(frames);
+        receiver.ReceiveRtp(broken, 50 * Ms);
+        Drain(receiver, 50 * Ms, frames);
+
+        Assert.Equal(10, frames.Count);
+        Assert.Equal(0, receiver.Stats.Buffer.FramesDropped);
+        frames.ForEach(f => f.Release());
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public void IncompleteFrame_WaitedLongerThanLatency_IsDroppedWithoutWaitingForRetries()
+    {
+        var (stream, broken) = BurstBehindBrokenFrame();
+        var pool = new EncodedPacketPool();
+        var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool);
+        var frames = new List<EncodedPacket>();
+        foreach (var packet in stream.Packets.SelectMany(p => p).Where(p => p != broken))
+        {
+            receiver.ReceiveRtp(packet, TimeSpan.Zero);
+            Drain(receiver, TimeSpan.Zero, frames);
+        }
+
+        Drain(receiver, 201 * Ms, frames); // past the 200 ms default, retries or not
+
+        Assert.Single(frames);
+        Assert.Equal(1, receiver.Stats.Buffer.FramesDropped);
+        Assert.True(receiver.Stats.Buffer.FramesDiscarded >= 1);
+        Assert.True(receiver.Buffer.TakeKeyframeRequest(201 * Ms));
+        Assert.False(receiver.Buffer.TakeKeyframeRequest(300 * Ms));
+        frames.ForEach(f => f.Release());
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    // A keyframe, a delta frame missing its third packet, then 8 more delta frames.
+    private static (RtpTestStream Stream, byte[] Broken) BurstBehindBrokenFrame()
     {
         var stream = new RtpTestStream(VideoCodec.H264, 65_530);
         stream.AddFrame(10_000, true, 1);
@@ -160,23 +209,7 @@ public class JitterBufferTests
             stream.AddFrame(3_000, false, 3 + i);
         }
 
-        var pool = new EncodedPacketPool();
-        var receiver = RtpTestStream.CreateReceiver(VideoCodec.H264, pool);
-        var frames = new List<EncodedPacket>();
-        foreach (var packet in stream.Packets.SelectMany(p => p).Where(p => p != broken[2]))
-        {
-            receiver.ReceiveRtp(packet, TimeSpan.Zero);
-            Drain(receiver, TimeSpan.Zero, frames);
-        }
-
-        // 8 frames × 33 ms after the broken one is past 200 ms of media time.
-        Assert.Single(frames);
-        Assert.Equal(1, receiver.Stats.Buffer.FramesDropped);
-        Assert.True(receiver.Stats.Buffer.FramesDiscarded >= 1);
-        Assert.True(receiver.Buffer.TakeKeyframeRequest(TimeSpan.Zero));
-        Assert.False(receiver.Buffer.TakeKeyframeRequest(100 * Ms));
-        frames.ForEach(f => f.Release());
-        Assert.Equal(0, pool.Outstanding);
+        return (stream, broken[2]);
     }
 
     [Fact]

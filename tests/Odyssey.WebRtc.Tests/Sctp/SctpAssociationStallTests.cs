@@ -194,4 +194,89 @@ public class SctpAssociationStallTests
             }
         }
     }
+
+    // aiortc 1.4 as a sender (rtcsctptransport.py): a maxRetransmits 0 chunk is abandoned and announced by ONE
+    // FORWARD-TSN, never repeated; its T3 then resends its whole sent queue, which starts just above the abandoned
+    // TSN. Here the first FORWARD-TSN arrives (the peer is seen to use partial reliability), the second is lost.
+    [Fact]
+    public async Task Receive_AiortcLosesItsOnlyForwardTsnThenResendsItsQueue_HoleSkippedAndCumulativeAckMovesOn()
+    {
+        await using var pair = new SctpTestPair(seed: 3, optionsA: new SctpAssociationOptions { InitialTsn = 100 });
+        pair.Connect();
+        var acked = new List<uint>();
+        pair.DropFromB = packet => Sacks(packet, acked);
+
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(LossyFlags, 100, 2, 0, BinaryPpid, new byte[10]));
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteForwardTsn(101, default)); // TSN 101 was abandoned; this FORWARD-TSN gets through
+        // TSN 102 is abandoned too, and its FORWARD-TSN is lost; a three-fragment reliable message follows.
+        SendMessage(pair, 103);
+        Assert.Equal(101u, acked[^1]);
+
+        SendMessage(pair, 103); // aiortc's T3: its queue again, from 103
+        Assert.Equal(101u, acked[^1]);
+        SendMessage(pair, 103);
+
+        Assert.Equal(105u, acked[^1]);
+        Assert.Equal(1, pair.B.Stats.InferredForwardTsns);
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(SctpDataChunk.BeginningFlag | SctpDataChunk.EndingFlag, 106, 1, 1, BinaryPpid, new byte[10]));
+        Assert.Equal(106u, acked[^1]);
+        Assert.Equal(3, pair.ReceivedByB.Count); // the lossy message, the reliable one once, the last one
+        Assert.Equal(1200, pair.ReceivedByB[1].Payload.Length);
+    }
+
+    [Fact]
+    public async Task Receive_PeerNeverUsedForwardTsn_ResendsAboveAHoleNeverSkipIt()
+    {
+        await using var pair = new SctpTestPair(seed: 3, optionsA: new SctpAssociationOptions { InitialTsn = 100 });
+        pair.Connect();
+        var acked = new List<uint>();
+        pair.DropFromB = packet => Sacks(packet, acked);
+
+        for (var round = 0; round < 5; round++)
+        {
+            SendMessage(pair, 101); // TSN 100 is missing, and it is reliable: it must be waited for
+        }
+
+        Assert.All(acked, ack => Assert.Equal(99u, ack));
+        Assert.Equal(0, pair.B.Stats.InferredForwardTsns);
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(SctpDataChunk.BeginningFlag | SctpDataChunk.EndingFlag, 100, 3, 0, BinaryPpid, new byte[10]));
+        Assert.Equal(103u, acked[^1]);
+    }
+
+    private const byte LossyFlags = SctpDataChunk.UnorderedFlag | SctpDataChunk.BeginningFlag | SctpDataChunk.EndingFlag;
+
+    // aiortc puts one DATA chunk in each packet: the three fragments of a 1200-byte message on stream 1, SSN 0.
+    private static void SendMessage(SctpTestPair pair, uint firstTsn)
+    {
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(SctpDataChunk.BeginningFlag, firstTsn, 1, 0, BinaryPpid, new byte[400]));
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(0, firstTsn + 1, 1, 0, BinaryPpid, new byte[400]));
+        Inject(pair, (ref SctpPacketWriter w) => w.WriteData(SctpDataChunk.EndingFlag, firstTsn + 2, 1, 0, BinaryPpid, new byte[400]));
+    }
+
+    private delegate void Chunks(ref SctpPacketWriter writer);
+
+    private static void Inject(SctpTestPair pair, Chunks write)
+    {
+        var buffer = new byte[1200];
+        var writer = new SctpPacketWriter(buffer, 5000, 5000, pair.B.VerificationTag);
+        write(ref writer);
+        pair.B.ReceivePacket(buffer.AsSpan(0, writer.Finish()));
+        pair.Settle(TimeSpan.FromSeconds(1)); // B's delayed SACK
+    }
+
+    // Records the cumulative TSN of every SACK B sends. A still gets them (and drops those for TSNs it never sent):
+    // it must hear B's heartbeat answers.
+    private static bool Sacks(byte[] packet, List<uint> acked)
+    {
+        Assert.True(SctpPacket.TryParse(packet, out var parsed, out _, out _));
+        foreach (var chunk in parsed.Chunks)
+        {
+            if (chunk.Type == SctpChunkType.Sack)
+            {
+                acked.Add(SctpSackChunk.Read(chunk).CumulativeTsnAck);
+            }
+        }
+
+        return false;
+    }
 }
