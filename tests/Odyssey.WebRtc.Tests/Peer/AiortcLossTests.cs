@@ -66,9 +66,13 @@ public sealed class AiortcLossTests(ITestOutputHelper output)
                 }
 
                 // A frame whose packet stayed lost is given up; the PLI's keyframe round trip through aiortc
-                // costs about half a second of delta frames. Everything else must decode.
+                // costs about half a second of delta frames. Counted from the first decoded frame: on a loaded
+                // machine the very first keyframe can be given up before its repair arrives, and the 25-30
+                // frames that then wait for the PLI's keyframe say nothing about NACK repair mid-stream.
                 Assert.True(stats.FramesDropped == 0 || stats.PliSent > 0, "a given-up frame must cause a PLI");
-                Assert.True(seen.Count(i => i < Count) >= Count * 2 / 3, $"only {seen.Count(i => i < Count)} of {Count} indices decoded");
+                var first = seen.Where(i => i < Count).DefaultIfEmpty(Count).Min();
+                var decoded = seen.Count(i => i >= first && i < Count);
+                Assert.True(decoded >= (Count - first) * 2 / 3, $"only {decoded} of indices {first}..{Count - 1} decoded");
             }
 
             Assert.Equal(0, frames.Outstanding);
