@@ -279,6 +279,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// </summary>
     /// <exception cref="OdysseyStreamError">Not connected, the session takes no image, or the streamer refused.</exception>
     /// <exception cref="OdysseyUsageError">The streamer refused for a usage limit.</exception>
+    /// <exception cref="ArgumentException">The image does not decode (see <see cref="OdysseyImage.PrepareForVideo"/>).</exception>
     public async Task<string> StartStreamAsync(
         string prompt = "",
         bool portrait = true,
@@ -297,14 +298,16 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             }
         }
 
+        // Decoded and re-encoded before anything is sent, so an undecodable image fails here, clearly.
+        var prepared = image?.PrepareForVideo(portrait);
         var json = Json(w =>
         {
             w.WriteString("type", "interactive_stream_start");
             w.WriteString("prompt", prompt);
             w.WriteBoolean("portrait", portrait);
-            if (image is not null)
+            if (prepared is not null)
             {
-                w.WriteString("input_image_base64", image.ToDataUrl());
+                w.WriteString("input_image_base64", prepared.ToDataUrl());
             }
 
             w.WriteBoolean("broadcast", broadcast);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Odyssey.Emulator.World;
+using Odyssey.Media;
+using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Emulator.Streaming;
 
@@ -44,6 +46,9 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
 
     /// <summary>What an empty prompt is expanded to (the emulator's stand-in for the service's VLM expansion).</summary>
     public const string EmptyPromptExpansion = "an empty emulated world";
+
+    /// <summary>Checked start images are decoded here and released at once: one retained per shape is plenty.</summary>
+    private static readonly VideoFramePool ImagePool = new(retainedPerShape: 1);
 
     private string? _streamId;
 
@@ -139,7 +144,7 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         uint imageSeed = 0;
         if (image is not null)
         {
-            if (!TryDecodeDataUrl(image, out var bytes, out var problem))
+            if (!TryDecodeDataUrl(image, out var bytes, out var problem) || !TryCheckPreparedImage(bytes, portrait, out problem))
             {
                 await ErrorAsync("invalid_request", $"input_image_base64: {problem}");
                 return;
@@ -252,6 +257,37 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         }
 
         bytes = bytes[..written];
+        problem = "";
+        return true;
+    }
+
+    /// <summary>
+    /// §5 "Image prep": clients send the image already cropped to the video size (1280×704, or 704×1280 when
+    /// portrait). Decoding it fully also proves the bytes are a picture, not only a magic number; a client
+    /// that skips the preparation is told the size it sent and the size expected.
+    /// </summary>
+    internal static bool TryCheckPreparedImage(byte[] bytes, bool portrait, out string problem)
+    {
+        var (width, height) = portrait ? (EmulatorOptions.DefaultHeight, EmulatorOptions.DefaultWidth) : (EmulatorOptions.DefaultWidth, EmulatorOptions.DefaultHeight);
+        VideoFrame picture;
+        try
+        {
+            picture = StillImage.Decode(bytes, ImagePool);
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+            return false;
+        }
+
+        var size = (picture.Width, picture.Height);
+        picture.Release();
+        if (size != (width, height))
+        {
+            problem = $"image is {size.Width}x{size.Height}; a {(portrait ? "portrait" : "landscape")} start takes a {width}x{height} image (clients resize and centre-crop it)";
+            return false;
+        }
+
         problem = "";
         return true;
     }
