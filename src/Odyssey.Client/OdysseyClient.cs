@@ -408,6 +408,18 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Watches a broadcast as a spectator (§7, WHEP): <paramref name="webrtcUrl"/> and
+    /// <paramref name="spectatorToken"/> come from <see cref="OdysseyEventHandlers.OnBroadcastReady"/>. Needs no
+    /// API key and no client instance. Returns once the video is connected (a keyframe has been asked for).
+    /// </summary>
+    /// <exception cref="OdysseyAuthError">The server refused the token (401 "Invalid spectator token").</exception>
+    /// <exception cref="OdysseyStreamError">No such broadcast (404 "Stream not found").</exception>
+    /// <exception cref="OdysseyConnectionError">The offer got no answer, or the connection did not come up in time.</exception>
+    /// <exception cref="ArgumentException">The URL is not absolute http(s), or the token is blank.</exception>
+    public static Task<SpectatorConnection> ConnectToStreamAsync(string webrtcUrl, string spectatorToken, SpectatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        SpectatorConnection.ConnectAsync(webrtcUrl, spectatorToken, options, cancellationToken);
+
+    /// <summary>
     /// Decoded frames in <see cref="AdvancedConfig.FramePixelFormat"/>, in order, each OWNED by the reader
     /// (release it). One reader at a time; decoding starts with the first call. When the reader falls behind
     /// the oldest frames are dropped (<see cref="DroppedFrames"/>). Ends when the client is disposed.
@@ -599,9 +611,12 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         Invoke(_handlers.OnConnected);
     }
 
-    private PeerConnectionOptions PeerOptions(IReadOnlyList<IceServer> servers)
+    private PeerConnectionOptions PeerOptions(IReadOnlyList<IceServer> servers) =>
+        PeerOptions(_config.Advanced.PeerConnection ?? new PeerConnectionOptions(), servers, _log);
+
+    /// <summary>The peer options for one connection: <paramref name="baseOptions"/> plus the STUN servers of <c>/config</c>.</summary>
+    internal static PeerConnectionOptions PeerOptions(PeerConnectionOptions baseOptions, IReadOnlyList<IceServer> servers, ILogger log)
     {
-        var baseOptions = _config.Advanced.PeerConnection ?? new PeerConnectionOptions();
         var stun = new List<string>(baseOptions.Ice.StunServers);
         var turnOffered = false;
         foreach (var server in servers)
@@ -623,10 +638,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         {
             // §4/§10: the JS client switches to relay-only when TURN is offered. Odyssey.WebRtc has no TURN
             // client yet, so relay is impossible: we keep host and server-reflexive candidates and say so.
-            _log.Warn("the server offered TURN; Odyssey.WebRtc has no TURN client, so host and STUN candidates are used instead of relay-only");
+            log.Warn("the server offered TURN; Odyssey.WebRtc has no TURN client, so host and STUN candidates are used instead of relay-only");
         }
 
-        _log.IceServers(string.Join(", ", servers.SelectMany(s => s.Urls)));
+        log.IceServers(string.Join(", ", servers.SelectMany(s => s.Urls)));
         if (baseOptions.Ice.LoopbackOnly || baseOptions.Ice.Interfaces.Count > 0)
         {
             // Tests gather on loopback, where a STUN server on the internet is neither reachable nor wanted.

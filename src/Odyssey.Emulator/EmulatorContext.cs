@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Odyssey.Emulator.Auth;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.Recordings;
 using Odyssey.Emulator.Sessions;
 using Odyssey.Emulator.Simulations;
@@ -20,6 +21,7 @@ internal sealed class EmulatorContext
         Sessions = new SessionBroker(options, time);
         Recordings = new RecordingStore(recordingsDirectory);
         Simulations = new SimulationJobs(this);
+        Broadcasts = new Broadcasts(this);
         Sessions.Log += Log;
     }
 
@@ -36,6 +38,9 @@ internal sealed class EmulatorContext
     public RecordingStore Recordings { get; }
 
     public SimulationJobs Simulations { get; }
+
+    /// <summary>Streams started with <c>broadcast: true</c> and their spectators (WHEP).</summary>
+    public Broadcasts Broadcasts { get; }
 
     /// <summary>Packets of every session's encoder and the recorders' remux.</summary>
     public EncodedPacketPool Packets { get; } = new();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.World;
 using Odyssey.Media;
 using Odyssey.Media.FFmpeg;
@@ -27,6 +28,9 @@ internal interface IStreamHost
 
     /// <summary>Ends the running stream and finishes its recording (files complete when this returns).</summary>
     void EndStream();
+
+    /// <summary>Opens spectator playback (WHEP) of the running stream <paramref name="streamId"/>.</summary>
+    BroadcastAnnouncement StartBroadcast(string streamId);
 }
 
 /// <summary>
@@ -168,6 +172,18 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         });
         log?.Invoke($"stream {_streamId} started ({(portrait ? "portrait" : "landscape")}, via {transport}): \"{applied}\"");
         await reply(new JsonObject { ["type"] = "stream_started", ["stream_id"] = _streamId, ["applied_prompt"] = applied });
+        if (broadcast)
+        {
+            // §5: broadcast_ready {broadcast_url (HLS; the emulator has none), webrtc_url, spectator_token}.
+            var announcement = host.StartBroadcast(_streamId);
+            await reply(new JsonObject
+            {
+                ["type"] = "broadcast_ready",
+                ["broadcast_url"] = null,
+                ["webrtc_url"] = announcement.WebRtcUrl,
+                ["spectator_token"] = announcement.SpectatorToken,
+            });
+        }
     }
 
     private async Task UpdateAsync(JsonObject message)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.Streaming;
 using Odyssey.Emulator.World;
 using Odyssey.Media;
@@ -135,6 +136,33 @@ public sealed class InteractiveStreamControllerTests
         Assert.True(_host.Scene!.BackgroundU != plain.BackgroundU || _host.Scene.BackgroundV != plain.BackgroundV || _host.Scene.BackgroundY != plain.BackgroundY);
     }
 
+    [Fact]
+    public async Task Start_Broadcast_StreamStartedThenBroadcastReadyWithUrlAndToken()
+    {
+        var controller = Create();
+        await controller.HandleAsync("""{"type":"interactive_stream_start","prompt":"p","broadcast":true}""", MessageTransport.DataChannel);
+
+        Assert.Equal(2, _replies.Count);
+        Assert.Equal("stream_started", (string?)_replies[0]["type"]);
+        var ready = _replies[1];
+        Assert.Equal("broadcast_ready", (string?)ready["type"]);
+        Assert.True(ready.ContainsKey("broadcast_url"));
+        Assert.Null(ready["broadcast_url"]);
+        Assert.Equal("http://127.0.0.1:1/broadcast/" + _host.StreamId, (string?)ready["webrtc_url"]);
+        Assert.Equal("spec_token", (string?)ready["spectator_token"]);
+        Assert.Equal([_host.StreamId!], _host.Broadcasts);
+    }
+
+    [Fact]
+    public async Task Start_NoBroadcast_NoBroadcastReady()
+    {
+        var controller = Create();
+        await controller.HandleAsync("""{"type":"interactive_stream_start","prompt":"p","broadcast":false}""", MessageTransport.DataChannel);
+
+        Assert.Single(_replies);
+        Assert.Empty(_host.Broadcasts);
+    }
+
     [Theory]
     [InlineData(1280, 704, true, "image is 1280x704; a portrait start takes a 704x1280 image")]
     [InlineData(704, 1280, false, "image is 704x1280; a landscape start takes a 1280x704 image")]
@@ -229,6 +257,14 @@ public sealed class InteractiveStreamControllerTests
         public void RecordEvent(string type, JsonObject fields) => Events.Add((type, fields));
 
         public void EndStream() => Ended++;
+
+        public List<string> Broadcasts { get; } = [];
+
+        public BroadcastAnnouncement StartBroadcast(string streamId)
+        {
+            Broadcasts.Add(streamId);
+            return new BroadcastAnnouncement("http://127.0.0.1:1/broadcast/" + streamId, "spec_token");
+        }
     }
 
     private static byte[] Jpeg(int width, int height)
