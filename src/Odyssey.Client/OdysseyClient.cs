@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Odyssey.Client.Api;
 using Odyssey.Client.Media;
 using Odyssey.Client.Signaling;
+using Odyssey.Client.Telemetry;
 using Odyssey.Media;
 using Odyssey.WebRtc;
 using Odyssey.WebRtc.Ice;
@@ -37,6 +38,9 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// <summary>§2 step 8 (Python): then how long the channel may take to open.</summary>
     public static readonly TimeSpan ChannelOpenTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Dispose waits this long for telemetry still being sent (the disconnect event is usually among it).</summary>
+    private static readonly TimeSpan TelemetryFlushLimit = TimeSpan.FromSeconds(2);
+
     private readonly ClientConfig _config;
     private readonly ILogger _log;
     private readonly Secrets _secrets = new();
@@ -51,6 +55,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private OdysseyEventHandlers _handlers = new();
     private ConnectionStatus _status = ConnectionStatus.Disconnected;
     private string? _sessionId;
+    private readonly TelemetryReporter? _telemetry;
+    private long _connectStarted;
     private string? _lastAppliedPrompt;
     private string? _streamId;
     private SessionCapabilities? _capabilities;
@@ -79,6 +85,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         _secrets.Add(_config.ApiKey);
         _secrets.Add(_config.Dev?.SessionToken);
         _api = new OdysseyApi(_http, _config.ApiUrl, _config.ApiKey, _time, _secrets, _log);
+        _telemetry = _config.EnableTelemetry ? new TelemetryReporter(_http, _config.ApiUrl, _config.ApiKey, _log) : null;
         _decodedFrames = Channel.CreateBounded<VideoFrame>(
             new BoundedChannelOptions(_config.Advanced.FrameQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             frame =>
@@ -178,6 +185,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             return;
         }
 
+        BeginTelemetry();
         try
         {
             string signalingUrl;
@@ -244,6 +252,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             return;
         }
 
+        BeginTelemetry();
         try
         {
             _secrets.Add(credentials.SessionToken);
@@ -475,6 +484,11 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             packet.Release();
         }
 
+        if (_telemetry is not null)
+        {
+            await _telemetry.FlushAsync(TelemetryFlushLimit).ConfigureAwait(false);
+        }
+
         if (_ownsHttp)
         {
             _http.Dispose();
@@ -483,6 +497,13 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
     /// <summary>Tests drive the streamer-message path without a connection.</summary>
     internal void UseHandlers(OdysseyEventHandlers handlers) => _handlers = handlers;
+
+    /// <summary>§7: <c>session_connecting</c>, and the start of <c>connect_duration_ms</c>.</summary>
+    private void BeginTelemetry()
+    {
+        Volatile.Write(ref _connectStarted, _time.GetTimestamp());
+        _telemetry?.Event("session_connecting", SessionId);
+    }
 
     private bool BeginConnect(OdysseyEventHandlers? handlers)
     {
@@ -608,6 +629,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
         attempt.MarkReady();
         SetStatus(ConnectionStatus.Connected, "Connected");
+        _telemetry?.Event("session_connected", SessionId, (long)_time.GetElapsedTime(Volatile.Read(ref _connectStarted)).TotalMilliseconds);
         Invoke(_handlers.OnConnected);
     }
 
@@ -689,9 +711,16 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
     private void SetStatus(ConnectionStatus status, string? message)
     {
+        ConnectionStatus previous;
         lock (_gate)
         {
+            previous = _status;
             _status = status;
+        }
+
+        if (previous == ConnectionStatus.Connected && status == ConnectionStatus.Disconnected)
+        {
+            _telemetry?.Event("session_disconnected", SessionId);
         }
 
         _log.Status(status, message);
@@ -702,6 +731,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private void Fail(OdysseyError error)
     {
         SetStatus(ConnectionStatus.Failed, error.Message);
+        _telemetry?.Error(error, SessionId, ConnectionStatus.Failed);
         _log.Error(true, error.Message);
         Invoke(_handlers.OnError, error, true);
     }
@@ -721,6 +751,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         var wasReady = await TearDownAsync(status, message, fireDisconnected: false, keepFailed: status != ConnectionStatus.Failed).ConfigureAwait(false);
         if (error is not null)
         {
+            _telemetry?.Error(error, SessionId, Status);
             _log.Error(true, error.Message);
             Invoke(_handlers.OnError, error, true);
         }

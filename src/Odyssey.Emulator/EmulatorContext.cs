@@ -48,6 +48,9 @@ internal sealed class EmulatorContext
     /// <summary>Send times by session id (kept after a session ends, for late lookups).</summary>
     public ConcurrentDictionary<string, FrameSendTimes> FrameTimes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Telemetry events clients POSTed to <c>/telemetry</c>, in arrival order.</summary>
+    public ConcurrentQueue<System.Text.Json.Nodes.JsonObject> TelemetryEvents { get; } = new();
+
     /// <summary>The API's base URL, e.g. http://127.0.0.1:8080 (set once the server listens).</summary>
     public string ApiUrl { get; set; } = "";
 

@@ -48,6 +48,10 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Where recordings are written.</summary>
     public string RecordingsDirectory => _context.Recordings.Directory;
 
+    /// <summary>Telemetry events received on <c>POST /telemetry</c> (PROTOCOL.md §7), oldest first; copies.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> TelemetryEvents =>
+        _context.TelemetryEvents.Select(e => (System.Text.Json.Nodes.JsonObject)e.DeepClone()).ToList();
+
     /// <summary>WHEP spectator sessions answered so far (PROTOCOL.md §7).</summary>
     public int SpectatorsAnswered => _context.Broadcasts.AnsweredSessions.Count;
 

@@ -36,6 +36,40 @@ internal static class ApiEndpoints
         app.MapGet("/recordings/{streamId}/video", (string streamId) => RecordingFile(streamId, context, video: true));
         app.MapGet("/recordings/{streamId}/events", (string streamId) => RecordingFile(streamId, context, video: false));
         app.MapGet("/stream-recordings", (HttpRequest request) => ListRecordings(request, context));
+        app.MapPost("/telemetry", (HttpRequest request) => TelemetryAsync(request, context));
+    }
+
+    /// <summary>
+    /// §7 telemetry: <c>{"events":[{…}, …]}</c>, no auth (the PY client sends none). Events are kept, in
+    /// order, for tests to read (<see cref="EmulatorServer.TelemetryEvents"/>); nothing else is done with them.
+    /// </summary>
+    private static async Task<IResult> TelemetryAsync(HttpRequest request, EmulatorContext context)
+    {
+        var (body, error) = await ApiResults.ReadObjectAsync(request);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!body!.TryGetPropertyValue("events", out var node) || node is not JsonArray events)
+        {
+            return ApiResults.Invalid(new ValidationProblem(node is null ? "missing" : "list_type", ["body", "events"], node is null ? "Field required" : "Input should be a valid list", node));
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i] is not JsonObject)
+            {
+                return ApiResults.Invalid(new ValidationProblem("model_type", ["body", "events", i], "Input should be a valid dictionary", events[i]));
+            }
+        }
+
+        foreach (var item in events)
+        {
+            context.TelemetryEvents.Enqueue((JsonObject)item!.DeepClone());
+        }
+
+        return ApiResults.Json(new JsonObject { ["received"] = events.Count });
     }
 
     private static async Task<IResult> AuthTokenAsync(HttpRequest request, EmulatorContext context)

@@ -44,6 +44,32 @@ public sealed class ApiConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Telemetry_EventsWithoutAuth_AcceptedAndKeptInOrder()
+    {
+        var events = new JsonArray(new JsonObject { ["event"] = "session_connecting", ["sdk_platform"] = "python" }, new JsonObject { ["error_type"] = "auth", ["error_message"] = "Invalid API key" });
+        var (status, body) = await PostAsync("/telemetry", new JsonObject { ["events"] = events });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, (int)body["received"]!);
+        Assert.Equal(["session_connecting", null], _server.TelemetryEvents.Select(e => (string?)e["event"]));
+        Assert.Equal("auth", (string?)_server.TelemetryEvents[1]["error_type"]);
+    }
+
+    [Theory]
+    [InlineData("""{}""", "missing")]
+    [InlineData("""{"events":{}}""", "list_type")]
+    [InlineData("""{"events":[1]}""", "model_type")]
+    public async Task Telemetry_BadBody_Answers422(string json, string type)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        var response = await _http.PostAsync("/telemetry", content);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(type, (string?)body["detail"]![0]!["type"]);
+        Assert.Empty(_server.TelemetryEvents);
+    }
+
+    [Fact]
     public async Task AuthToken_MissingField_Answers422WithFastApiDetail()
     {
         var (status, body) = await PostAsync("/auth/token", new JsonObject());
