@@ -170,7 +170,7 @@ internal sealed class StreamerSession : IStreamHost, IBroadcastSource, IAsyncDis
         var (width, height) = portrait ? (options.Height, options.Width) : (options.Width, options.Height);
         lock (_recordingGate)
         {
-            _recorder = new StreamRecorder(_context.Recordings, streamId, _session.ApiKey, options.Codec, width, height, options.Fps, _context.Time);
+            _recorder = new StreamRecorder(_context.Recordings, streamId, _session.ApiKey, options.Codec, width, height, options.Fps, _context.Time) { Log = _context.Log };
             _streamStartTimestamp = _context.Time.GetTimestamp();
             _expiryPosted = false;
         }

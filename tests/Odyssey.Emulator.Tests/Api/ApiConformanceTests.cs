@@ -266,6 +266,67 @@ public sealed class ApiConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recording_Finished_ThumbnailJpegAndHalfSizePreviewMp4Served()
+    {
+        await AuthenticateAsync();
+        var script = new JsonArray(
+            new JsonObject { ["timestamp_ms"] = 0, ["start"] = new JsonObject { ["prompt"] = "a red fox" } },
+            new JsonObject { ["timestamp_ms"] = 1000, ["end"] = new JsonObject() });
+        var (_, created) = await PostAsync("/simulation-jobs", new JsonObject { ["script"] = script, ["portrait"] = false, ["output_video"] = true });
+        var job = await WaitForJobAsync((string)created["job_id"]!, "completed");
+        var streamId = (string)job["streams"]![0]!["stream_id"]!;
+
+        // The derivatives are made after the stream ends: wait (bounded) until the recording names them.
+        JsonObject recording;
+        using (var cancel = new CancellationTokenSource(TestClient.Timeout))
+        {
+            while (true)
+            {
+                recording = (await _http.GetFromJsonAsync<JsonObject>($"/recordings/{streamId}", cancel.Token))!;
+                if (recording["thumbnail_url"] is not null && recording["preview_url"] is not null)
+                {
+                    break;
+                }
+
+                await Task.Delay(50, cancel.Token);
+            }
+        }
+
+        var thumbnailResponse = await _http.GetAsync((string)recording["thumbnail_url"]!);
+        Assert.Equal("image/jpeg", thumbnailResponse.Content.Headers.ContentType?.MediaType);
+        var thumbnail = await thumbnailResponse.Content.ReadAsByteArrayAsync();
+        var picture = Odyssey.Media.FFmpeg.StillImage.Decode(thumbnail, new Odyssey.Media.VideoFramePool());
+        Assert.Equal((64, 48), (picture.Width, picture.Height));
+        picture.Release();
+
+        var preview = await _http.GetByteArrayAsync((string)recording["preview_url"]!);
+        var path = Path.Combine(Path.GetTempPath(), $"preview-{Guid.NewGuid():N}.mp4");
+        await File.WriteAllBytesAsync(path, preview);
+        try
+        {
+            var packets = new Odyssey.Media.EncodedPacketPool();
+            using (var reader = new Odyssey.Media.Containers.MediaFileReader(path, packets))
+            {
+                Assert.Equal((Odyssey.Media.VideoCodec.H264, 32, 24), (reader.Codec, reader.Width, reader.Height));
+                var count = 0;
+                while (reader.TryRead(out var packet))
+                {
+                    count++;
+                    packet.Release();
+                }
+
+                Assert.Equal(30, count); // the whole 1 s stream: shorter than the preview length
+            }
+
+            Assert.Equal(0, packets.Outstanding);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task SimulationJob_Script_RunsToCompletedWithARecordingServedOverHttp()
     {
         await AuthenticateAsync();
