@@ -151,11 +151,14 @@ public static class StillImage
                 throw new InvalidDataException($"{format} image decoded to an empty {width}x{height} picture");
             }
 
-            scaler = SwScale.GetCachedContext(0, width, height, native, width, height, AvUtil.GetPixelFormat("rgb24"), SwScale.Bicubic, 0, 0, null);
+            var (source, fullRange) = WithoutJpegRange(native);
+            scaler = SwScale.GetCachedContext(0, width, height, source, width, height, AvUtil.GetPixelFormat("rgb24"), SwScale.Bicubic, 0, 0, null);
             if (scaler == 0)
             {
                 throw new InvalidDataException($"{format} image decoded to {AvUtil.PixelFormatName(native)} pictures, which libswscale cannot convert to rgb24");
             }
+
+            SetRanges(scaler, sourceFull: fullRange, targetFull: true);
 
             using var rgb = new ScratchPlanes(PixelFormat.Rgb24, width, height);
 
@@ -254,11 +257,32 @@ public static class StillImage
     /// Encodes a frame (any <see cref="PixelFormat"/>, any size) as a baseline JPEG (4:2:0, full range) with
     /// FFmpeg's mjpeg encoder at the fixed quantiser <paramref name="qscale"/> (1 best … 31).
     /// </summary>
-    public static unsafe byte[] EncodeJpeg(VideoFrame frame, int qscale = DefaultJpegQScale)
+    public static byte[] EncodeJpeg(VideoFrame frame, int qscale = DefaultJpegQScale)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentOutOfRangeException.ThrowIfLessThan(qscale, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(qscale, MaxJpegQScale);
+        if (frame.Format is not (PixelFormat.I420 or PixelFormat.Nv12))
+        {
+            return EncodePackedJpeg(frame, qscale);
+        }
+
+        // libswscale's same-format YUV copy ignores the range change limited → full, so YUV goes through
+        // RGB first (our converter: BT.601 limited range, as everywhere in Odyssey.Media).
+        var rgb = VideoFramePool.Shared.Rent(frame.Width, frame.Height, PixelFormat.Rgb24);
+        try
+        {
+            PixelConverter.Convert(frame, rgb);
+            return EncodePackedJpeg(rgb, qscale);
+        }
+        finally
+        {
+            rgb.Release();
+        }
+    }
+
+    private static unsafe byte[] EncodePackedJpeg(VideoFrame frame, int qscale)
+    {
         FFmpegRuntime.EnsureAvailable();
         var encoder = AvCodec.FindEncoderByName("mjpeg");
         if (encoder == 0)
@@ -266,8 +290,8 @@ public static class StillImage
             throw new NotSupportedException("the system FFmpeg has no encoder named 'mjpeg'");
         }
 
-        // JPEG's YCbCr is full range: the (deprecated but only accepted) yuvj420p format says so to both
-        // libswscale and the encoder; I420-shaped scratch memory holds its planes.
+        // JPEG's YCbCr is full range: the mjpeg encoder takes it as yuvj420p; libswscale converts to yuv420p
+        // with a full-range target instead (it warns about every yuvj context). I420-shaped scratch holds it.
         var yuvj420p = AvUtil.GetPixelFormat("yuvj420p");
         using var scratch = new ScratchPlanes(PixelFormat.I420, frame.Width, frame.Height);
         var context = AvCodec.AllocContext(encoder);
@@ -281,11 +305,14 @@ public static class StillImage
                 throw new OutOfMemoryException("FFmpeg could not allocate the mjpeg encoder");
             }
 
-            scaler = SwScale.GetCachedContext(0, frame.Width, frame.Height, NativeFormat(frame.Format), frame.Width, frame.Height, yuvj420p, SwScale.Bicubic, 0, 0, null);
+            scaler = SwScale.GetCachedContext(0, frame.Width, frame.Height, NativeFormat(frame.Format), frame.Width, frame.Height, AvUtil.GetPixelFormat("yuv420p"), SwScale.Bicubic, 0, 0, null);
             if (scaler == 0)
             {
                 throw new InvalidOperationException($"libswscale cannot convert a {frame.Width}x{frame.Height} {frame.Format} frame to yuvj420p");
             }
+
+            // The source is RGB, BGR or GRAY here (full range); JPEG's YCbCr is full range too.
+            SetRanges(scaler, sourceFull: true, targetFull: true);
 
             var sourcePlanes = stackalloc byte*[4];
             var sourceStrides = stackalloc int[4];
@@ -355,6 +382,34 @@ public static class StillImage
             AvUtil.FrameFree(ref picture);
             AvCodec.FreeContext(ref context);
         }
+    }
+
+    /// <summary>
+    /// libswscale warns ("deprecated pixel format used") for every context on a yuvj* format: use the plain
+    /// format and say "full range" with <see cref="SetRanges"/> instead, which is what yuvj means.
+    /// </summary>
+    private static (int Format, bool FullRange) WithoutJpegRange(int native)
+    {
+        var name = AvUtil.PixelFormatName(native);
+        if (name.StartsWith("yuvj", StringComparison.Ordinal))
+        {
+            var plain = AvUtil.GetPixelFormat("yuv" + name["yuvj".Length..]);
+            if (plain >= 0)
+            {
+                return (plain, true);
+            }
+        }
+
+        // RGB, palette and grey formats are full range by nature; plain YUV is limited.
+        return (native, !name.StartsWith("yuv", StringComparison.Ordinal) && !name.StartsWith("nv", StringComparison.Ordinal));
+    }
+
+    /// <summary>BT.601 both ways with the given ranges (libswscale ignores the range of RGB sides).</summary>
+    private static unsafe void SetRanges(nint scaler, bool sourceFull, bool targetFull)
+    {
+        var table = SwScale.GetCoefficients(SwScale.ColorspaceItu601);
+        const int Unity = 1 << 16; // brightness 0, contrast and saturation 1.0 in 16.16 fixed point
+        SwScale.SetColorspaceDetails(scaler, table, sourceFull ? 1 : 0, table, targetFull ? 1 : 0, 0, Unity, Unity);
     }
 
     private static string DecoderName(StillImageFormat format) => format switch
