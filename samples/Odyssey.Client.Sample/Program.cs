@@ -1,9 +1,10 @@
 // The official minimal example (odyssey-python-client-example main.py) in C#: connect, start a stream,
 // three interactions, end, disconnect; every 30th decoded frame is saved as a PPM image.
 //
-//   ODYSSEY_API_KEY=ody_... dotnet run --project samples/Odyssey.Client.Sample -- [--out DIR] [--prompt TEXT] [--debug] [--loopback]
+//   ODYSSEY_API_KEY=ody_... dotnet run --project samples/Odyssey.Client.Sample -- [--out DIR] [--prompt TEXT] [--debug] [--loopback] [--spectate]
 //
 // --loopback gathers ICE candidates on 127.0.0.1 only (for the local emulator, `odyssey-emulator`).
+// --spectate starts the stream with broadcast: true and watches it as a spectator too (WHEP), counting its frames.
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Odyssey.Client;
@@ -17,6 +18,7 @@ var output = "out/client-sample";
 var prompt = "A calm lake at sunrise, mist over the water";
 var debug = false;
 var loopback = false;
+var spectate = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -25,8 +27,9 @@ for (var i = 0; i < args.Length; i++)
         case "--prompt" when i + 1 < args.Length: prompt = args[++i]; break;
         case "--debug": debug = true; break;
         case "--loopback": loopback = true; break;
+        case "--spectate": spectate = true; break;
         default:
-            Console.Error.WriteLine("usage: Odyssey.Client.Sample [--out DIR] [--prompt TEXT] [--debug] [--loopback]");
+            Console.Error.WriteLine("usage: Odyssey.Client.Sample [--out DIR] [--prompt TEXT] [--debug] [--loopback] [--spectate]");
             return 2;
     }
 }
@@ -44,6 +47,9 @@ var config = new ClientConfig
 
 var saved = 0;
 var frames = 0;
+var spectatorFrames = 0;
+var broadcast = new TaskCompletionSource<BroadcastInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+SpectatorConnection? spectator = null;
 await using var client = new OdysseyClient(config);
 var handlers = new OdysseyEventHandlers
 {
@@ -54,6 +60,7 @@ var handlers = new OdysseyEventHandlers
     OnInteractAcknowledged = p => Console.WriteLine($"Interaction acknowledged: {p}"),
     OnStreamError = (reason, message) => Console.Error.WriteLine($"Stream error: {reason}: {message}"),
     OnError = (error, fatal) => Console.Error.WriteLine($"Error{(fatal ? " (fatal)" : "")}: {error.Message}"),
+    OnBroadcastReady = info => broadcast.TrySetResult(info),
     OnStatusChange = (status, message) => Console.WriteLine($"Status: {status}{(message is null ? "" : $" - {message}")}"),
     OnVideoFrame = frame =>
     {
@@ -69,12 +76,30 @@ var handlers = new OdysseyEventHandlers
 try
 {
     await client.ConnectAsync(handlers);
-    var streamId = await client.StartStreamAsync(prompt, portrait: false);
+    var streamId = await client.StartStreamAsync(prompt, portrait: false, broadcast: spectate);
+    if (spectate)
+    {
+        // Anyone with the URL and token can watch; no API key is needed for this part.
+        var info = await broadcast.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        spectator = await OdysseyClient.ConnectToStreamAsync(info.WebRtcUrl, info.SpectatorToken, new SpectatorOptions
+        {
+            OnVideoFrame = _ => Interlocked.Increment(ref spectatorFrames),
+            PeerConnection = config.Advanced.PeerConnection,
+        });
+        Console.WriteLine($"Spectating {info.WebRtcUrl}");
+    }
+
     await Task.Delay(TimeSpan.FromSeconds(3));
     foreach (var interaction in new[] { "A small boat drifts into view", "Birds take off from the shore", "The sun breaks through the mist" })
     {
         Console.WriteLine($"Applied: {await client.InteractAsync(interaction)}");
         await Task.Delay(TimeSpan.FromSeconds(3));
+    }
+
+    if (spectator is not null)
+    {
+        await spectator.DisposeAsync();
+        Console.WriteLine($"Spectator: {spectatorFrames} frames decoded");
     }
 
     await client.EndStreamAsync();
@@ -87,6 +112,11 @@ catch (OdysseyError error)
 }
 finally
 {
+    if (spectator is not null)
+    {
+        await spectator.DisposeAsync();
+    }
+
     await client.DisconnectAsync();
 }
 

@@ -29,6 +29,13 @@ public sealed record ClientConfig
     /// <summary>Also log at Debug level: every HTTP call, signalling and channel message (the seed's <c>debug=True</c>); needs a <see cref="LoggerFactory"/>.</summary>
     public bool Debug { get; init; }
 
+    /// <summary>
+    /// Send usage telemetry (§7: connecting/connected/disconnected events and errors, with the first 8
+    /// characters of the API key) to <c>&lt;ApiUrl&gt;/telemetry</c>. Off by default, unlike the Python client:
+    /// a library does not send data its user did not ask it to send.
+    /// </summary>
+    public bool EnableTelemetry { get; init; }
+
     /// <summary>Where the client logs; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

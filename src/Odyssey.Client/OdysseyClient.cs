@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Odyssey.Client.Api;
 using Odyssey.Client.Media;
 using Odyssey.Client.Signaling;
+using Odyssey.Client.Telemetry;
 using Odyssey.Media;
 using Odyssey.WebRtc;
 using Odyssey.WebRtc.Ice;
@@ -37,6 +38,9 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// <summary>§2 step 8 (Python): then how long the channel may take to open.</summary>
     public static readonly TimeSpan ChannelOpenTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Dispose waits this long for telemetry still being sent (the disconnect event is usually among it).</summary>
+    private static readonly TimeSpan TelemetryFlushLimit = TimeSpan.FromSeconds(2);
+
     private readonly ClientConfig _config;
     private readonly ILogger _log;
     private readonly Secrets _secrets = new();
@@ -51,6 +55,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private OdysseyEventHandlers _handlers = new();
     private ConnectionStatus _status = ConnectionStatus.Disconnected;
     private string? _sessionId;
+    private readonly TelemetryReporter? _telemetry;
+    private long _connectStarted;
     private string? _lastAppliedPrompt;
     private string? _streamId;
     private SessionCapabilities? _capabilities;
@@ -79,6 +85,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         _secrets.Add(_config.ApiKey);
         _secrets.Add(_config.Dev?.SessionToken);
         _api = new OdysseyApi(_http, _config.ApiUrl, _config.ApiKey, _time, _secrets, _log);
+        _telemetry = _config.EnableTelemetry ? new TelemetryReporter(_http, _config.ApiUrl, _config.ApiKey, _log) : null;
         _decodedFrames = Channel.CreateBounded<VideoFrame>(
             new BoundedChannelOptions(_config.Advanced.FrameQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             frame =>
@@ -178,6 +185,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             return;
         }
 
+        BeginTelemetry();
         try
         {
             string signalingUrl;
@@ -244,6 +252,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             return;
         }
 
+        BeginTelemetry();
         try
         {
             _secrets.Add(credentials.SessionToken);
@@ -279,6 +288,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// </summary>
     /// <exception cref="OdysseyStreamError">Not connected, the session takes no image, or the streamer refused.</exception>
     /// <exception cref="OdysseyUsageError">The streamer refused for a usage limit.</exception>
+    /// <exception cref="ArgumentException">The image does not decode (see <see cref="OdysseyImage.PrepareForVideo"/>).</exception>
     public async Task<string> StartStreamAsync(
         string prompt = "",
         bool portrait = true,
@@ -297,14 +307,16 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             }
         }
 
+        // Decoded and re-encoded before anything is sent, so an undecodable image fails here, clearly.
+        var prepared = image?.PrepareForVideo(portrait);
         var json = Json(w =>
         {
             w.WriteString("type", "interactive_stream_start");
             w.WriteString("prompt", prompt);
             w.WriteBoolean("portrait", portrait);
-            if (image is not null)
+            if (prepared is not null)
             {
-                w.WriteString("input_image_base64", image.ToDataUrl());
+                w.WriteString("input_image_base64", prepared.ToDataUrl());
             }
 
             w.WriteBoolean("broadcast", broadcast);
@@ -405,6 +417,18 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Watches a broadcast as a spectator (§7, WHEP): <paramref name="webrtcUrl"/> and
+    /// <paramref name="spectatorToken"/> come from <see cref="OdysseyEventHandlers.OnBroadcastReady"/>. Needs no
+    /// API key and no client instance. Returns once the video is connected (a keyframe has been asked for).
+    /// </summary>
+    /// <exception cref="OdysseyAuthError">The server refused the token (401 "Invalid spectator token").</exception>
+    /// <exception cref="OdysseyStreamError">No such broadcast (404 "Stream not found").</exception>
+    /// <exception cref="OdysseyConnectionError">The offer got no answer, or the connection did not come up in time.</exception>
+    /// <exception cref="ArgumentException">The URL is not absolute http(s), or the token is blank.</exception>
+    public static Task<SpectatorConnection> ConnectToStreamAsync(string webrtcUrl, string spectatorToken, SpectatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        SpectatorConnection.ConnectAsync(webrtcUrl, spectatorToken, options, cancellationToken);
+
+    /// <summary>
     /// Decoded frames in <see cref="AdvancedConfig.FramePixelFormat"/>, in order, each OWNED by the reader
     /// (release it). One reader at a time; decoding starts with the first call. When the reader falls behind
     /// the oldest frames are dropped (<see cref="DroppedFrames"/>). Ends when the client is disposed.
@@ -460,6 +484,11 @@ public sealed partial class OdysseyClient : IAsyncDisposable
             packet.Release();
         }
 
+        if (_telemetry is not null)
+        {
+            await _telemetry.FlushAsync(TelemetryFlushLimit).ConfigureAwait(false);
+        }
+
         if (_ownsHttp)
         {
             _http.Dispose();
@@ -468,6 +497,13 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
     /// <summary>Tests drive the streamer-message path without a connection.</summary>
     internal void UseHandlers(OdysseyEventHandlers handlers) => _handlers = handlers;
+
+    /// <summary>§7: <c>session_connecting</c>, and the start of <c>connect_duration_ms</c>.</summary>
+    private void BeginTelemetry()
+    {
+        Volatile.Write(ref _connectStarted, _time.GetTimestamp());
+        _telemetry?.Event("session_connecting", SessionId);
+    }
 
     private bool BeginConnect(OdysseyEventHandlers? handlers)
     {
@@ -593,12 +629,16 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
         attempt.MarkReady();
         SetStatus(ConnectionStatus.Connected, "Connected");
+        _telemetry?.Event("session_connected", SessionId, (long)_time.GetElapsedTime(Volatile.Read(ref _connectStarted)).TotalMilliseconds);
         Invoke(_handlers.OnConnected);
     }
 
-    private PeerConnectionOptions PeerOptions(IReadOnlyList<IceServer> servers)
+    private PeerConnectionOptions PeerOptions(IReadOnlyList<IceServer> servers) =>
+        PeerOptions(_config.Advanced.PeerConnection ?? new PeerConnectionOptions(), servers, _log);
+
+    /// <summary>The peer options for one connection: <paramref name="baseOptions"/> plus the STUN servers of <c>/config</c>.</summary>
+    internal static PeerConnectionOptions PeerOptions(PeerConnectionOptions baseOptions, IReadOnlyList<IceServer> servers, ILogger log)
     {
-        var baseOptions = _config.Advanced.PeerConnection ?? new PeerConnectionOptions();
         var stun = new List<string>(baseOptions.Ice.StunServers);
         var turnOffered = false;
         foreach (var server in servers)
@@ -620,10 +660,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         {
             // §4/§10: the JS client switches to relay-only when TURN is offered. Odyssey.WebRtc has no TURN
             // client yet, so relay is impossible: we keep host and server-reflexive candidates and say so.
-            _log.Warn("the server offered TURN; Odyssey.WebRtc has no TURN client, so host and STUN candidates are used instead of relay-only");
+            log.Warn("the server offered TURN; Odyssey.WebRtc has no TURN client, so host and STUN candidates are used instead of relay-only");
         }
 
-        _log.IceServers(string.Join(", ", servers.SelectMany(s => s.Urls)));
+        log.IceServers(string.Join(", ", servers.SelectMany(s => s.Urls)));
         if (baseOptions.Ice.LoopbackOnly || baseOptions.Ice.Interfaces.Count > 0)
         {
             // Tests gather on loopback, where a STUN server on the internet is neither reachable nor wanted.
@@ -671,9 +711,16 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
     private void SetStatus(ConnectionStatus status, string? message)
     {
+        ConnectionStatus previous;
         lock (_gate)
         {
+            previous = _status;
             _status = status;
+        }
+
+        if (previous == ConnectionStatus.Connected && status == ConnectionStatus.Disconnected)
+        {
+            _telemetry?.Event("session_disconnected", SessionId);
         }
 
         _log.Status(status, message);
@@ -684,6 +731,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private void Fail(OdysseyError error)
     {
         SetStatus(ConnectionStatus.Failed, error.Message);
+        _telemetry?.Error(error, SessionId, ConnectionStatus.Failed);
         _log.Error(true, error.Message);
         Invoke(_handlers.OnError, error, true);
     }
@@ -703,6 +751,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         var wasReady = await TearDownAsync(status, message, fireDisconnected: false, keepFailed: status != ConnectionStatus.Failed).ConfigureAwait(false);
         if (error is not null)
         {
+            _telemetry?.Error(error, SessionId, Status);
             _log.Error(true, error.Message);
             Invoke(_handlers.OnError, error, true);
         }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Odyssey.Media;
+using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Client;
 
@@ -11,6 +13,18 @@ public sealed class OdysseyImage
 {
     /// <summary>§5: the largest raw image the official clients accept.</summary>
     public const int MaxBytes = 25 * 1024 * 1024;
+
+    /// <summary>§5: width of a prepared landscape image (the streamer's landscape video size).</summary>
+    public const int LandscapeWidth = 1280;
+
+    /// <summary>§5: height of a prepared landscape image; portrait swaps the two.</summary>
+    public const int LandscapeHeight = 704;
+
+    /// <summary>
+    /// Frames for preparation only: a prep is rare (one per stream start) and its two frames are released
+    /// before it returns, so a small private pool keeps them away from the video path's pool.
+    /// </summary>
+    private static readonly VideoFramePool PrepPool = new(retainedPerShape: 1);
 
     private OdysseyImage(ReadOnlyMemory<byte> bytes, string mimeType)
     {
@@ -83,28 +97,50 @@ public sealed class OdysseyImage
     public string ToDataUrl() => $"data:{MimeType};base64,{Convert.ToBase64String(Bytes.Span)}";
 
     /// <summary>The MIME type the leading bytes announce, or null.</summary>
-    public static string? SniffMimeType(ReadOnlySpan<byte> data)
+    public static string? SniffMimeType(ReadOnlySpan<byte> data) => StillImage.Sniff(data) switch
     {
-        if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        StillImageFormat.Jpeg => "image/jpeg",
+        StillImageFormat.Png => "image/png",
+        StillImageFormat.WebP => "image/webp",
+        StillImageFormat.Gif => "image/gif",
+        _ => null,
+    };
+
+    /// <summary>
+    /// The image as the streamer takes it (§5 "Image prep"): decoded, centre-cropped to the video's aspect
+    /// ratio and scaled to exactly <see cref="LandscapeWidth"/>×<see cref="LandscapeHeight"/> (or the
+    /// transpose when <paramref name="portrait"/>), then re-encoded as JPEG at about the Python client's
+    /// quality 90. <see cref="OdysseyClient.StartStreamAsync"/> sends this, not the raw bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes carry a known magic number but do not decode.</exception>
+    public OdysseyImage PrepareForVideo(bool portrait)
+    {
+        var (width, height) = portrait ? (LandscapeHeight, LandscapeWidth) : (LandscapeWidth, LandscapeHeight);
+        VideoFrame decoded;
+        try
         {
-            return "image/jpeg";
+            decoded = StillImage.Decode(Bytes.Span, PrepPool);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ArgumentException($"Image ({MimeType}, {Bytes.Length} bytes) cannot be prepared for image-to-video: {ex.Message}", ex);
         }
 
-        if (data.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        try
         {
-            return "image/png";
+            var filled = StillImage.ResizeToFill(decoded, width, height, PrepPool);
+            try
+            {
+                return new OdysseyImage(StillImage.EncodeJpeg(filled, StillImage.DefaultJpegQScale), "image/jpeg");
+            }
+            finally
+            {
+                filled.Release();
+            }
         }
-
-        if (data.Length >= 12 && data.StartsWith("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8))
+        finally
         {
-            return "image/webp";
+            decoded.Release();
         }
-
-        if (data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8))
-        {
-            return "image/gif";
-        }
-
-        return null;
     }
 }

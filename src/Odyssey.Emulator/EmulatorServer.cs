@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Odyssey.Emulator.Api;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.Signaling;
 using Odyssey.Emulator.Simulations;
 
@@ -47,6 +48,16 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Where recordings are written.</summary>
     public string RecordingsDirectory => _context.Recordings.Directory;
 
+    /// <summary>Telemetry events received on <c>POST /telemetry</c> (PROTOCOL.md §7), oldest first; copies.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> TelemetryEvents =>
+        _context.TelemetryEvents.Select(e => (System.Text.Json.Nodes.JsonObject)e.DeepClone()).ToList();
+
+    /// <summary>WHEP spectator sessions answered so far (PROTOCOL.md §7).</summary>
+    public int SpectatorsAnswered => _context.Broadcasts.AnsweredSessions.Count;
+
+    /// <summary>WHEP spectator sessions that left with DELETE on their Location so far.</summary>
+    public int SpectatorsLeft => _context.Broadcasts.DeletedSessions.Count;
+
     /// <summary>Sessions holding a streamer now.</summary>
     public int ActiveSessions => _context.Sessions.ActiveSessions;
 
@@ -72,6 +83,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         ApiEndpoints.Map(app, context);
         SimulationEndpoints.Map(app, context);
         SignalingEndpoint.Map(app, context);
+        Broadcasts.Map(app, context.Broadcasts);
         try
         {
             await app.StartAsync(cancellationToken);

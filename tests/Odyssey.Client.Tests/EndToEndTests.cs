@@ -195,8 +195,7 @@ public sealed class EndToEndLogTests
         await client.ConnectAsync(new OdysseyEventHandlers { OnError = (e, _) => errors.Enqueue(e.ToString()) }, cancel.Token);
 
         // A start with an image travels over the signalling socket (§5), the next over the data channel.
-        var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 };
-        var withImage = await client.StartStreamAsync("a lighthouse", image: OdysseyImage.FromBytes(png), cancellationToken: cancel.Token);
+        var withImage = await client.StartStreamAsync("a lighthouse", image: OdysseyImage.FromBytes(TestImages.GreyJpeg(64, 48)), cancellationToken: cancel.Token);
         await client.InteractAsync("storm clouds", cancel.Token);
         await client.EndStreamAsync(cancel.Token);
         var plain = await client.StartStreamAsync("a meadow", cancellationToken: cancel.Token);

@@ -263,11 +263,14 @@ internal sealed class OdysseyApi
     }
 
     /// <summary>§2 step 7a: GET <c>/config</c> on the signalling server's HTTP origin; any failure gives the Google STUN fallback.</summary>
-    public async Task<IReadOnlyList<IceServer>> GetIceServersAsync(string signalingUrl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IceServer>> GetIceServersAsync(string signalingUrl, CancellationToken cancellationToken) =>
+        GetIceServersAtAsync(SignalingUrls.HttpBase(signalingUrl) + "/config", cancellationToken);
+
+    /// <summary>GET <paramref name="url"/> (a <c>/config</c>); any failure gives the Google STUN fallback (§2 step 7a, §7 spectator).</summary>
+    public async Task<IReadOnlyList<IceServer>> GetIceServersAtAsync(string url, CancellationToken cancellationToken)
     {
         try
         {
-            var url = SignalingUrls.HttpBase(signalingUrl) + "/config";
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             _log.Http("GET", "/config", (int)response.StatusCode);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Odyssey.Emulator.Auth;
 using Odyssey.Emulator.Recordings;
 using Odyssey.Emulator.Sessions;
 
@@ -27,15 +28,53 @@ internal static class ApiEndpoints
     public static void Map(IEndpointRouteBuilder app, EmulatorContext context)
     {
         app.MapPost("/auth/token", (HttpRequest request) => AuthTokenAsync(request, context));
-        app.MapGet("/regions", (HttpRequest request) => Regions(request, context));
         app.MapGet("/ping", () => ApiResults.Json(new JsonObject { ["status"] = "ok", ["region"] = RegionId }));
-        app.MapPost("/sessions/request", (HttpRequest request) => SessionRequestAsync(request, context));
-        app.MapPost("/sessions/token", (HttpRequest request) => SessionTokenAsync(request, context));
         app.MapGet("/config", () => IceConfig(context));
-        app.MapGet("/recordings/{streamId}", (HttpRequest request, string streamId) => GetRecording(request, streamId, context));
-        app.MapGet("/recordings/{streamId}/video", (string streamId) => RecordingFile(streamId, context, video: true));
-        app.MapGet("/recordings/{streamId}/events", (string streamId) => RecordingFile(streamId, context, video: false));
-        app.MapGet("/stream-recordings", (HttpRequest request) => ListRecordings(request, context));
+        app.MapGet("/recordings/{streamId}/video", (string streamId) => RecordingFile(streamId, context, RecordingFileKind.Video));
+        app.MapGet("/recordings/{streamId}/events", (string streamId) => RecordingFile(streamId, context, RecordingFileKind.Events));
+        app.MapGet("/recordings/{streamId}/thumbnail", (string streamId) => RecordingFile(streamId, context, RecordingFileKind.Thumbnail));
+        app.MapGet("/recordings/{streamId}/preview", (string streamId) => RecordingFile(streamId, context, RecordingFileKind.Preview));
+
+        var bearer = BearerAuth.Group(app, context);
+        bearer.MapGet("/regions", () => Regions(context));
+        bearer.MapPost("/sessions/request", (HttpRequest request) => SessionRequestAsync(request, context));
+        bearer.MapPost("/sessions/token", (HttpRequest request) => SessionTokenAsync(request, context));
+        bearer.MapGet("/recordings/{streamId}", (HttpRequest request, string streamId) => GetRecording(request, streamId, context));
+        bearer.MapGet("/stream-recordings", (HttpRequest request) => ListRecordings(request, context));
+        app.MapPost("/telemetry", (HttpRequest request) => TelemetryAsync(request, context));
+    }
+
+    /// <summary>
+    /// §7 telemetry: <c>{"events":[{…}, …]}</c>, no auth (the PY client sends none). Events are kept, in
+    /// order, for tests to read (<see cref="EmulatorServer.TelemetryEvents"/>); nothing else is done with them.
+    /// </summary>
+    private static async Task<IResult> TelemetryAsync(HttpRequest request, EmulatorContext context)
+    {
+        var (body, error) = await ApiResults.ReadObjectAsync(request);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!body!.TryGetPropertyValue("events", out var node) || node is not JsonArray events)
+        {
+            return ApiResults.Invalid(new ValidationProblem(node is null ? "missing" : "list_type", ["body", "events"], node is null ? "Field required" : "Input should be a valid list", node));
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i] is not JsonObject)
+            {
+                return ApiResults.Invalid(new ValidationProblem("model_type", ["body", "events", i], "Input should be a valid dictionary", events[i]));
+            }
+        }
+
+        foreach (var item in events)
+        {
+            context.TelemetryEvents.Enqueue((JsonObject)item!.DeepClone());
+        }
+
+        return ApiResults.Json(new JsonObject { ["received"] = events.Count });
     }
 
     private static async Task<IResult> AuthTokenAsync(HttpRequest request, EmulatorContext context)
@@ -79,13 +118,8 @@ internal static class ApiEndpoints
         });
     }
 
-    private static IResult Regions(HttpRequest request, EmulatorContext context)
+    private static IResult Regions(EmulatorContext context)
     {
-        if (context.AccessTokens.Authenticate(request.Headers.Authorization) is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
-
         return ApiResults.Json(new JsonObject
         {
             ["regions"] = new JsonArray(new JsonObject { ["id"] = RegionId, ["ping_url"] = context.ApiUrl + "/ping" }),
@@ -94,11 +128,7 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> SessionRequestAsync(HttpRequest request, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         // The body is {} or {"region_latencies": {...}}; an empty body is accepted as {} like the JS client's first poll.
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -183,11 +213,7 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> SessionTokenAsync(HttpRequest request, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         var (body, error) = await ApiResults.ReadObjectAsync(request);
         if (error is not null)
@@ -231,11 +257,7 @@ internal static class ApiEndpoints
 
     private static IResult GetRecording(HttpRequest request, string streamId, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         if (context.Recordings.Find(streamId) is not { } info || info.ApiKey != apiKey)
         {
@@ -254,38 +276,46 @@ internal static class ApiEndpoints
             ["stream_id"] = info.StreamId,
             ["video_url"] = info.VideoPath is null ? null : baseUrl + "/video",
             ["events_url"] = info.EventsPath is null ? null : baseUrl + "/events",
-            ["thumbnail_url"] = null,
-            ["preview_url"] = null,
+            ["thumbnail_url"] = info.ThumbnailPath is null ? null : baseUrl + "/thumbnail",
+            ["preview_url"] = info.PreviewPath is null ? null : baseUrl + "/preview",
             ["frame_count"] = info.EndedAt is null ? null : info.FrameCount,
             ["duration_seconds"] = info.DurationSeconds,
         };
     }
 
-    /// <summary>The files behind video_url and events_url; unauthenticated like the service's presigned URLs (the stream id is unguessable).</summary>
-    private static IResult RecordingFile(string streamId, EmulatorContext context, bool video)
+    /// <summary>The files behind video_url, events_url, thumbnail_url and preview_url; unauthenticated like the service's presigned URLs (the stream id is unguessable).</summary>
+    private static IResult RecordingFile(string streamId, EmulatorContext context, RecordingFileKind kind)
     {
         if (context.Recordings.Find(streamId) is not { } info)
         {
             return ApiResults.Detail(StatusCodes.Status404NotFound, "Recording not found");
         }
 
-        var path = video ? info.VideoPath : info.EventsPath;
+        var path = kind switch
+        {
+            RecordingFileKind.Video => info.VideoPath,
+            RecordingFileKind.Events => info.EventsPath,
+            RecordingFileKind.Thumbnail => info.ThumbnailPath,
+            _ => info.PreviewPath,
+        };
         if (path is null || !File.Exists(path))
         {
-            return ApiResults.Detail(StatusCodes.Status404NotFound, video ? "Recording video not available" : "Recording events not available");
+            return ApiResults.Detail(StatusCodes.Status404NotFound, $"Recording {kind.ToString().ToLowerInvariant()} not available");
         }
 
-        var contentType = !video ? "application/x-ndjson" : path.EndsWith(".webm", StringComparison.Ordinal) ? "video/webm" : "video/mp4";
+        var contentType = kind switch
+        {
+            RecordingFileKind.Events => "application/x-ndjson",
+            RecordingFileKind.Thumbnail => "image/jpeg",
+            RecordingFileKind.Preview => "video/mp4",
+            _ => path.EndsWith(".webm", StringComparison.Ordinal) ? "video/webm" : "video/mp4",
+        };
         return Results.File(path, contentType, Path.GetFileName(path), enableRangeProcessing: true);
     }
 
     private static IResult ListRecordings(HttpRequest request, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         if (!TryPaging(request, out var limit, out var offset, out var invalid))
         {
@@ -350,4 +380,13 @@ internal static class ApiEndpoints
 
         return true;
     }
+}
+
+/// <summary>The files of one recording the API serves.</summary>
+internal enum RecordingFileKind
+{
+    Video,
+    Events,
+    Thumbnail,
+    Preview,
 }

@@ -15,6 +15,12 @@ internal sealed record RecordingInfo(string StreamId, string ApiKey, int Width, 
     public string? VideoPath { get; init; }
 
     public string? EventsPath { get; init; }
+
+    /// <summary>The first picture as JPEG (thumbnail_url); null until made after the stream ends.</summary>
+    public string? ThumbnailPath { get; init; }
+
+    /// <summary>The first seconds at half size as MP4 (preview_url); null until made after the stream ends.</summary>
+    public string? PreviewPath { get; init; }
 }
 
 /// <summary>Every recording of this emulator's lifetime, by stream id, in memory; the files live in one directory.</summary>
@@ -31,6 +37,10 @@ internal sealed class RecordingStore
     public string Directory { get; }
 
     public void Put(RecordingInfo info) => _recordings[info.StreamId] = info;
+
+    /// <summary>Changes a known recording atomically (a derivative finished while the API reads it).</summary>
+    public void Update(string streamId, Func<RecordingInfo, RecordingInfo> change) =>
+        _recordings.AddOrUpdate(streamId, static (id, _) => throw new InvalidOperationException($"recording {id} is not in the store"), (_, old, apply) => apply(old), change);
 
     public RecordingInfo? Find(string streamId) => _recordings.GetValueOrDefault(streamId);
 

@@ -17,6 +17,7 @@ internal sealed class StreamRecorder : IDisposable
     private readonly StreamWriter _events;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
+    private readonly EncodedPacketPool _packets = new();
     private RecordingInfo _info;
     private bool _done;
 
@@ -35,6 +36,12 @@ internal sealed class StreamRecorder : IDisposable
     }
 
     public RecordingStore Store { get; }
+
+    /// <summary>Where a failure to make the thumbnail or preview is reported (they are optional: the recording stands).</summary>
+    public Action<string>? Log { get; set; }
+
+    /// <summary>The thumbnail and preview being made after <see cref="Complete"/>; completed when there is no video.</summary>
+    public Task Derivatives { get; private set; } = Task.CompletedTask;
 
     public string StreamId => _info.StreamId;
 
@@ -101,10 +108,31 @@ internal sealed class StreamRecorder : IDisposable
             VideoPath = written ? _video.Path : null,
         };
         Store.Put(_info);
+        if (_info.VideoPath is { } video)
+        {
+            // After the reply that the stream ended, not before it: the derivatives re-decode the whole start.
+            Derivatives = Task.Run(() => MakeDerivatives(video, _info.StreamId));
+        }
+
         return _info;
     }
 
     public void Dispose() => Complete();
+
+    private void MakeDerivatives(string video, string streamId)
+    {
+        try
+        {
+            var (thumbnail, preview) = RecordingDerivatives.Create(video, Store.Directory, streamId, _packets);
+            Store.Update(streamId, info => info with { ThumbnailPath = thumbnail, PreviewPath = preview });
+        }
+#pragma warning disable CA1031 // optional files: any failure (a damaged recording, the emulator stopping) leaves them null
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log?.Invoke($"recording {streamId}: no thumbnail/preview: {e.Message}");
+        }
+    }
 
     internal static class JsonOptions
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Odyssey.Emulator.Api;
+using Odyssey.Emulator.Auth;
 
 namespace Odyssey.Emulator.Simulations;
 
@@ -11,19 +12,16 @@ internal static class SimulationEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, EmulatorContext context)
     {
-        app.MapPost("/simulation-jobs", (HttpRequest request) => CreateAsync(request, context));
-        app.MapGet("/simulation-jobs", (HttpRequest request) => List(request, context));
-        app.MapGet("/simulation-jobs/{jobId}", (HttpRequest request, string jobId) => Get(request, jobId, context));
-        app.MapDelete("/simulation-jobs/{jobId}", (HttpRequest request, string jobId) => Cancel(request, jobId, context));
+        var bearer = BearerAuth.Group(app, context);
+        bearer.MapPost("/simulation-jobs", (HttpRequest request) => CreateAsync(request, context));
+        bearer.MapGet("/simulation-jobs", (HttpRequest request) => List(request, context));
+        bearer.MapGet("/simulation-jobs/{jobId}", (HttpRequest request, string jobId) => Get(request, jobId, context));
+        bearer.MapDelete("/simulation-jobs/{jobId}", (HttpRequest request, string jobId) => Cancel(request, jobId, context));
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         var (body, error) = await ApiResults.ReadObjectAsync(request);
         if (error is not null)
@@ -167,11 +165,7 @@ internal static class SimulationEndpoints
 
     private static IResult Get(HttpRequest request, string jobId, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         if (context.Simulations.Find(jobId) is not { } job || job.ApiKey != apiKey)
         {
@@ -207,11 +201,7 @@ internal static class SimulationEndpoints
 
     private static IResult List(HttpRequest request, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         if (!ApiEndpoints.TryPaging(request, out var limit, out var offset, out var invalid))
         {
@@ -270,11 +260,7 @@ internal static class SimulationEndpoints
 
     private static IResult Cancel(HttpRequest request, string jobId, EmulatorContext context)
     {
-        var apiKey = context.AccessTokens.Authenticate(request.Headers.Authorization);
-        if (apiKey is null)
-        {
-            return ApiResults.NotAuthorized();
-        }
+        var apiKey = BearerAuth.ApiKey(request);
 
         if (context.Simulations.Find(jobId) is not { } job || job.ApiKey != apiKey)
         {

@@ -210,7 +210,7 @@ internal sealed class SimulationJobs(EmulatorContext context)
         var endMs = Math.Min(script[^1].TimestampMs, limitMs);
         var frames = Math.Max(1, (long)Math.Ceiling(endMs / 1000.0 * options.Fps));
         var streamId = "stream_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        using var recorder = new StreamRecorder(context.Recordings, streamId, job.ApiKey, options.Codec, width, height, options.Fps, context.Time);
+        using var recorder = new StreamRecorder(context.Recordings, streamId, job.ApiKey, options.Codec, width, height, options.Fps, context.Time) { Log = context.Log };
         using var encoder = new WorldEncoder(options.Codec, width, height, options.Fps, options.BitrateKbps, context.Packets);
         var scene = Scene.Waiting;
         var next = 0;

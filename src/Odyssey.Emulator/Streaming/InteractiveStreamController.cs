@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.World;
+using Odyssey.Media;
+using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Emulator.Streaming;
 
@@ -25,6 +28,9 @@ internal interface IStreamHost
 
     /// <summary>Ends the running stream and finishes its recording (files complete when this returns).</summary>
     void EndStream();
+
+    /// <summary>Opens spectator playback (WHEP) of the running stream <paramref name="streamId"/>.</summary>
+    BroadcastAnnouncement StartBroadcast(string streamId);
 }
 
 /// <summary>
@@ -44,6 +50,9 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
 
     /// <summary>What an empty prompt is expanded to (the emulator's stand-in for the service's VLM expansion).</summary>
     public const string EmptyPromptExpansion = "an empty emulated world";
+
+    /// <summary>Checked start images are decoded here and released at once: one retained per shape is plenty.</summary>
+    private static readonly VideoFramePool ImagePool = new(retainedPerShape: 1);
 
     private string? _streamId;
 
@@ -139,7 +148,7 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         uint imageSeed = 0;
         if (image is not null)
         {
-            if (!TryDecodeDataUrl(image, out var bytes, out var problem))
+            if (!TryDecodeDataUrl(image, out var bytes, out var problem) || !TryCheckPreparedImage(bytes, portrait, out problem))
             {
                 await ErrorAsync("invalid_request", $"input_image_base64: {problem}");
                 return;
@@ -163,6 +172,18 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         });
         log?.Invoke($"stream {_streamId} started ({(portrait ? "portrait" : "landscape")}, via {transport}): \"{applied}\"");
         await reply(new JsonObject { ["type"] = "stream_started", ["stream_id"] = _streamId, ["applied_prompt"] = applied });
+        if (broadcast)
+        {
+            // §5: broadcast_ready {broadcast_url (HLS; the emulator has none), webrtc_url, spectator_token}.
+            var announcement = host.StartBroadcast(_streamId);
+            await reply(new JsonObject
+            {
+                ["type"] = "broadcast_ready",
+                ["broadcast_url"] = null,
+                ["webrtc_url"] = announcement.WebRtcUrl,
+                ["spectator_token"] = announcement.SpectatorToken,
+            });
+        }
     }
 
     private async Task UpdateAsync(JsonObject message)
@@ -252,6 +273,37 @@ internal sealed class InteractiveStreamController(IStreamHost host, Func<JsonObj
         }
 
         bytes = bytes[..written];
+        problem = "";
+        return true;
+    }
+
+    /// <summary>
+    /// §5 "Image prep": clients send the image already cropped to the video size (1280×704, or 704×1280 when
+    /// portrait). Decoding it fully also proves the bytes are a picture, not only a magic number; a client
+    /// that skips the preparation is told the size it sent and the size expected.
+    /// </summary>
+    internal static bool TryCheckPreparedImage(byte[] bytes, bool portrait, out string problem)
+    {
+        var (width, height) = portrait ? (EmulatorOptions.DefaultHeight, EmulatorOptions.DefaultWidth) : (EmulatorOptions.DefaultWidth, EmulatorOptions.DefaultHeight);
+        VideoFrame picture;
+        try
+        {
+            picture = StillImage.Decode(bytes, ImagePool);
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+            return false;
+        }
+
+        var size = (picture.Width, picture.Height);
+        picture.Release();
+        if (size != (width, height))
+        {
+            problem = $"image is {size.Width}x{size.Height}; a {(portrait ? "portrait" : "landscape")} start takes a {width}x{height} image (clients resize and centre-crop it)";
+            return false;
+        }
+
         problem = "";
         return true;
     }

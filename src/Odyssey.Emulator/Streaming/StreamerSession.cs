@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.Recordings;
 using Odyssey.Emulator.Sessions;
 using Odyssey.Emulator.World;
@@ -45,7 +46,7 @@ internal interface ISignalChannel
 /// Threads: data-channel events only queue messages; one message loop runs the controller; one video loop
 /// renders, encodes and sends. The recorder is shared by both under <c>_recordingGate</c>.
 /// </remarks>
-internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
+internal sealed class StreamerSession : IStreamHost, IBroadcastSource, IAsyncDisposable
 {
     public const string ClientToStreamerLabel = "clientToStreamer";
     public const string StreamerToClientLabel = "streamerToClient";
@@ -63,6 +64,11 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         Channel.CreateBounded<(string?, MessageTransport)>(new BoundedChannelOptions(InboundCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _recordingGate = new();
+    private readonly Lock _spectatorGate = new();
+
+    /// <summary>Spectators' tracks; replaced (copy on write) when one joins or leaves, so the video loop reads it without a lock or an allocation.</summary>
+    private volatile LocalVideoTrack[] _spectators = [];
+    private string? _broadcastStreamId;
     private RtcDataChannel? _toClient;
     private StreamRecorder? _recorder;
     private volatile Scene _scene = Scene.Waiting;
@@ -164,7 +170,7 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         var (width, height) = portrait ? (options.Height, options.Width) : (options.Width, options.Height);
         lock (_recordingGate)
         {
-            _recorder = new StreamRecorder(_context.Recordings, streamId, _session.ApiKey, options.Codec, width, height, options.Fps, _context.Time);
+            _recorder = new StreamRecorder(_context.Recordings, streamId, _session.ApiKey, options.Codec, width, height, options.Fps, _context.Time) { Log = _context.Log };
             _streamStartTimestamp = _context.Time.GetTimestamp();
             _expiryPosted = false;
         }
@@ -185,8 +191,15 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         }
     }
 
+    BroadcastAnnouncement IStreamHost.StartBroadcast(string streamId)
+    {
+        _broadcastStreamId = streamId;
+        return _context.Broadcasts.Open(streamId, this);
+    }
+
     void IStreamHost.EndStream()
     {
+        CloseBroadcast();
         lock (_recordingGate)
         {
             if (_recorder is { } recorder)
@@ -199,6 +212,35 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         }
 
         _scene = Scene.Waiting;
+    }
+
+    // ------------------------------------------------------------ IBroadcastSource (HTTP threads)
+
+    void IBroadcastSource.AddSpectator(LocalVideoTrack track)
+    {
+        lock (_spectatorGate)
+        {
+            _spectators = [.. _spectators, track];
+        }
+    }
+
+    void IBroadcastSource.RemoveSpectator(LocalVideoTrack track)
+    {
+        lock (_spectatorGate)
+        {
+            _spectators = Array.FindAll(_spectators, t => !ReferenceEquals(t, track));
+        }
+    }
+
+    void IBroadcastSource.RequestKeyframe() => _keyframeWanted = true;
+
+    /// <summary>The broadcast ends with its stream: spectators are disconnected (in the background: EndStream runs on the message loop).</summary>
+    private void CloseBroadcast()
+    {
+        if (Interlocked.Exchange(ref _broadcastStreamId, null) is { } streamId)
+        {
+            _ = _context.Broadcasts.CloseAsync(streamId);
+        }
     }
 
     // ------------------------------------------------------------ loops
@@ -276,6 +318,11 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
                 while (encoder.TryReceive(out var packet))
                 {
                     track.SendFrame(packet);
+                    foreach (var spectator in _spectators)
+                    {
+                        spectator.SendFrame(packet);
+                    }
+
                     lock (_recordingGate)
                     {
                         if (_recorder is { } recorder && recorder.Width == encoder.Width && recorder.Height == encoder.Height)
@@ -393,6 +440,7 @@ internal sealed class StreamerSession : IStreamHost, IAsyncDisposable
         }
 
         _controller.Abandon();
+        CloseBroadcast();
         _peer.LocalCandidate -= OnLocalCandidate;
         _peer.ConnectionStateChanged -= OnStateChanged;
         await _peer.DisposeAsync();

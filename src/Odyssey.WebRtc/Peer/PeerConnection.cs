@@ -234,7 +234,11 @@ public sealed class PeerConnection : IAsyncDisposable
 
             var ice = EnsureIce(controlling: true);
             var offer = SdpNegotiator.CreateOffer(LocalOptions(ice));
-            LocalVideo ??= new LocalVideoTrack(offer.Media[0].Mid ?? "0", _sender.Ssrc);
+            if (Sends(offer.Media[0].EffectiveDirection))
+            {
+                LocalVideo ??= new LocalVideoTrack(offer.Media[0].Mid ?? "0", _sender.Ssrc);
+            }
+
             return Task.FromResult(new RtcSessionDescription(RtcSdpType.Offer, offer.ToString()));
         }
     }
@@ -281,7 +285,8 @@ public sealed class PeerConnection : IAsyncDisposable
             _localType = description.Type;
             if (description.Type == RtcSdpType.Answer)
             {
-                ConfigureRemoteVideoFromAnswer(parsed, _remote!);
+                ConfigureRemoteVideo(ours: parsed, theirs: _remote!, answer: parsed);
+                ConfigureSendingAnswer(parsed);
             }
 
             _gathering = GatherAsync(ice);
@@ -325,12 +330,14 @@ public sealed class PeerConnection : IAsyncDisposable
             _channels.MaxMessageSize = NegotiatedMaxMessageSize();
             if (description.Type == RtcSdpType.Answer)
             {
-                ConfigureLocalVideoFromAnswer(parsed);
+                ConfigureLocalVideoFromAnswer(parsed, parsed);
+                ConfigureRemoteVideo(ours: _local!, theirs: parsed, answer: parsed);
             }
 
             StartTransportIfReady();
         }
 
+        RaiseTrackIfNew();
         return Task.CompletedTask;
     }
 
@@ -710,6 +717,7 @@ public sealed class PeerConnection : IAsyncDisposable
         UnsupportedMedia = _options.UnsupportedMedia,
         DataChannels = _options.DataChannels || _wantsDataChannels,
         Sender = _sender,
+        VideoDirection = _options.VideoDirection,
     };
 
     private static SdpFingerprint ToSdp(DtlsFingerprint fingerprint)
@@ -746,18 +754,29 @@ public sealed class PeerConnection : IAsyncDisposable
     }
 
     /// <summary>Our answer picked the codecs: the first one is what the offerer sends (JSEP §5.3.1 order).</summary>
-    private void ConfigureRemoteVideoFromAnswer(SessionDescription answer, SessionDescription offer)
+    /// <summary>
+    /// The video we receive: an m-line where we receive and the peer sends. Codecs come from the answer (what
+    /// was agreed, in the offerer's payload types), the SSRCs from the peer's description. Either role: the
+    /// answerer receiving an offerer's video (Odyssey), or the offerer receiving the answerer's (WHEP).
+    /// </summary>
+    private void ConfigureRemoteVideo(SessionDescription ours, SessionDescription theirs, SessionDescription answer)
     {
-        for (var i = 0; i < answer.Media.Count && i < offer.Media.Count; i++)
+        if (_receiveConfig is not null)
         {
-            var ours = answer.Media[i];
-            var theirs = offer.Media[i];
-            if (ours.Kind != VideoKind || ours.Port == 0 || !Receives(ours.EffectiveDirection) || !Sends(theirs.EffectiveDirection))
+            return;
+        }
+
+        for (var i = 0; i < answer.Media.Count && i < ours.Media.Count && i < theirs.Media.Count; i++)
+        {
+            var local = ours.Media[i];
+            var remote = theirs.Media[i];
+            var agreed = answer.Media[i];
+            if (local.Kind != VideoKind || agreed.Port == 0 || !Receives(local.EffectiveDirection) || !Sends(remote.EffectiveDirection))
             {
                 continue;
             }
 
-            if (FirstMediaCodec(ours) is not { } codec || MediaSsrcs(theirs) is not { } ssrcs)
+            if (FirstMediaCodec(agreed) is not { } codec || MediaSsrcs(remote) is not { } ssrcs)
             {
                 continue;
             }
@@ -767,25 +786,43 @@ public sealed class PeerConnection : IAsyncDisposable
                 MediaSsrc = ssrcs.Media,
                 PayloadType = (byte)codec.Codec.PayloadType,
                 RtxSsrc = ssrcs.Rtx,
-                RtxPayloadType = ssrcs.Rtx is not null && ours.FindRtxPayloadType(codec.Codec.PayloadType) is { } rtx ? (byte)rtx : null,
+                RtxPayloadType = ssrcs.Rtx is not null && agreed.FindRtxPayloadType(codec.Codec.PayloadType) is { } rtx ? (byte)rtx : null,
                 LocalSsrc = _sender.Ssrc,
                 Cname = _sender.CName,
                 JitterBuffer = _options.JitterBuffer with { Codec = codec.Video },
             };
-            RemoteVideo = new RemoteVideoTrack(ours.Mid ?? i.ToString(CultureInfo.InvariantCulture), codec.Video, ssrcs.Media, _options.ReceiveQueueCapacity);
+            RemoteVideo = new RemoteVideoTrack(local.Mid ?? i.ToString(CultureInfo.InvariantCulture), codec.Video, ssrcs.Media, _options.ReceiveQueueCapacity);
             return; // one remote video stream
         }
     }
 
-    private void ConfigureLocalVideoFromAnswer(SessionDescription answer)
+    /// <summary>An answer of ours that sends video (a WHEP server): the track exists from here, configured like an offerer's.</summary>
+    private void ConfigureSendingAnswer(SessionDescription answer)
+    {
+        var media = answer.Media.Find(m => m.Kind == VideoKind && m.Port != 0 && Sends(m.EffectiveDirection));
+        if (media is null || LocalVideo is not null)
+        {
+            return;
+        }
+
+        LocalVideo = new LocalVideoTrack(media.Mid ?? "0", _sender.Ssrc);
+        ConfigureLocalVideoFromAnswer(_remote!, answer);
+    }
+
+    /// <summary>
+    /// Our sending stream: the peer's m-line of our track must receive; payload types, RTX and the mid
+    /// extension id come from the answer (the peer's when we offered, ours when we answered).
+    /// </summary>
+    private void ConfigureLocalVideoFromAnswer(SessionDescription peer, SessionDescription answer)
     {
         if (LocalVideo is null)
         {
             return;
         }
 
+        var remote = peer.FindMedia(LocalVideo.Mid);
         var media = answer.FindMedia(LocalVideo.Mid);
-        if (media is null || media.Port == 0 || !Receives(media.EffectiveDirection) || FirstMediaCodec(media) is not { } codec)
+        if (remote is null || media is null || remote.Port == 0 || media.Port == 0 || !Receives(remote.EffectiveDirection) || FirstMediaCodec(media) is not { } codec)
         {
             return; // the peer refused our video: the track never sends
         }

@@ -45,6 +45,13 @@ public sealed record PeerConnectionOptions
     /// </summary>
     public SdpUnsupportedMedia UnsupportedMedia { get; init; } = SdpUnsupportedMedia.ReceiveAndDrop;
 
+    /// <summary>
+    /// Our video direction. Null, the default: send when offering, receive when answering (the Odyssey
+    /// streamer and client). <c>RecvOnly</c> when offering is a WHEP player; <c>SendOnly</c> when answering
+    /// is a WHEP server: the offerer then receives, the answerer sends.
+    /// </summary>
+    public SdpDirection? VideoDirection { get; init; }
+
     /// <summary>Offer or accept the data-channel m-line (SCTP is part 2; the m-line is negotiated already so the session needs no renegotiation later).</summary>
     public bool DataChannels { get; init; } = true;
 

@@ -44,6 +44,32 @@ public sealed class ApiConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Telemetry_EventsWithoutAuth_AcceptedAndKeptInOrder()
+    {
+        var events = new JsonArray(new JsonObject { ["event"] = "session_connecting", ["sdk_platform"] = "python" }, new JsonObject { ["error_type"] = "auth", ["error_message"] = "Invalid API key" });
+        var (status, body) = await PostAsync("/telemetry", new JsonObject { ["events"] = events });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, (int)body["received"]!);
+        Assert.Equal(["session_connecting", null], _server.TelemetryEvents.Select(e => (string?)e["event"]));
+        Assert.Equal("auth", (string?)_server.TelemetryEvents[1]["error_type"]);
+    }
+
+    [Theory]
+    [InlineData("""{}""", "missing")]
+    [InlineData("""{"events":{}}""", "list_type")]
+    [InlineData("""{"events":[1]}""", "model_type")]
+    public async Task Telemetry_BadBody_Answers422(string json, string type)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        var response = await _http.PostAsync("/telemetry", content);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(type, (string?)body["detail"]![0]!["type"]);
+        Assert.Empty(_server.TelemetryEvents);
+    }
+
+    [Fact]
     public async Task AuthToken_MissingField_Answers422WithFastApiDetail()
     {
         var (status, body) = await PostAsync("/auth/token", new JsonObject());
@@ -237,6 +263,67 @@ public sealed class ApiConformanceTests : IAsyncLifetime
         var response = await _http.GetAsync("/stream-recordings?" + query);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Equal($"""["query","{parameter}"]""", (await ReadAsync(response))["detail"]![0]!["loc"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Recording_Finished_ThumbnailJpegAndHalfSizePreviewMp4Served()
+    {
+        await AuthenticateAsync();
+        var script = new JsonArray(
+            new JsonObject { ["timestamp_ms"] = 0, ["start"] = new JsonObject { ["prompt"] = "a red fox" } },
+            new JsonObject { ["timestamp_ms"] = 1000, ["end"] = new JsonObject() });
+        var (_, created) = await PostAsync("/simulation-jobs", new JsonObject { ["script"] = script, ["portrait"] = false, ["output_video"] = true });
+        var job = await WaitForJobAsync((string)created["job_id"]!, "completed");
+        var streamId = (string)job["streams"]![0]!["stream_id"]!;
+
+        // The derivatives are made after the stream ends: wait (bounded) until the recording names them.
+        JsonObject recording;
+        using (var cancel = new CancellationTokenSource(TestClient.Timeout))
+        {
+            while (true)
+            {
+                recording = (await _http.GetFromJsonAsync<JsonObject>($"/recordings/{streamId}", cancel.Token))!;
+                if (recording["thumbnail_url"] is not null && recording["preview_url"] is not null)
+                {
+                    break;
+                }
+
+                await Task.Delay(50, cancel.Token);
+            }
+        }
+
+        var thumbnailResponse = await _http.GetAsync((string)recording["thumbnail_url"]!);
+        Assert.Equal("image/jpeg", thumbnailResponse.Content.Headers.ContentType?.MediaType);
+        var thumbnail = await thumbnailResponse.Content.ReadAsByteArrayAsync();
+        var picture = Odyssey.Media.FFmpeg.StillImage.Decode(thumbnail, new Odyssey.Media.VideoFramePool());
+        Assert.Equal((64, 48), (picture.Width, picture.Height));
+        picture.Release();
+
+        var preview = await _http.GetByteArrayAsync((string)recording["preview_url"]!);
+        var path = Path.Combine(Path.GetTempPath(), $"preview-{Guid.NewGuid():N}.mp4");
+        await File.WriteAllBytesAsync(path, preview);
+        try
+        {
+            var packets = new Odyssey.Media.EncodedPacketPool();
+            using (var reader = new Odyssey.Media.Containers.MediaFileReader(path, packets))
+            {
+                Assert.Equal((Odyssey.Media.VideoCodec.H264, 32, 24), (reader.Codec, reader.Width, reader.Height));
+                var count = 0;
+                while (reader.TryRead(out var packet))
+                {
+                    count++;
+                    packet.Release();
+                }
+
+                Assert.Equal(30, count); // the whole 1 s stream: shorter than the preview length
+            }
+
+            Assert.Equal(0, packets.Outstanding);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

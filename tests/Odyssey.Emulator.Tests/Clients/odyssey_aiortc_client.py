@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import sys
+import struct
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +24,7 @@ import urllib.request
 
 import aioice.ice
 import websockets
+import zlib
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
@@ -31,6 +33,15 @@ aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 
 TIMEOUT = 30
 
+
+
+def solid_png(width, height, rgb):
+    """A one-colour RGB PNG built with zlib alone (no Pillow on the test machines)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
 
 def emit(**kwargs):
     print(json.dumps(kwargs), flush=True)
@@ -275,7 +286,8 @@ async def main(api_url, api_key, frames):
     result["end"] = await client.request({"type": "interactive_stream_end"})
 
     # A start with an image goes over the WebSocket (PROTOCOL.md §5); the reply still comes on the channel.
-    png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")).decode()
+    # The image is already prepared to the landscape video size, as the clients do before sending (§5).
+    png = base64.b64encode(solid_png(1280, 704, (40, 90, 200))).decode()
     image_start = await client.request({"type": "interactive_stream_start", "prompt": "a lighthouse", "portrait": False,
                                         "input_image_base64": f"data:image/png;base64,{png}", "bypass_vlm_expansion": True},
                                        over_websocket=True)

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
+using Odyssey.Emulator.Broadcast;
 using Odyssey.Emulator.Streaming;
 using Odyssey.Emulator.World;
+using Odyssey.Media;
+using Odyssey.Media.FFmpeg;
 
 namespace Odyssey.Emulator.Tests.Streaming;
 
@@ -126,11 +129,64 @@ public sealed class InteractiveStreamControllerTests
     public async Task Start_WithImage_SceneDiffersFromTheSamePromptWithout()
     {
         var controller = Create();
-        var image = "data:image/png;base64," + Convert.ToBase64String(Enumerable.Range(0, 64).Select(i => (byte)i).ToArray());
+        var image = "data:image/jpeg;base64," + Convert.ToBase64String(Jpeg(704, 1280));
         await controller.HandleAsync($$"""{"type":"interactive_stream_start","prompt":"p","input_image_base64":"{{image}}"}""", MessageTransport.WebSocket);
         var plain = Scene.For("p");
         Assert.Equal("stream_started", (string?)_replies[0]["type"]);
         Assert.True(_host.Scene!.BackgroundU != plain.BackgroundU || _host.Scene.BackgroundV != plain.BackgroundV || _host.Scene.BackgroundY != plain.BackgroundY);
+    }
+
+    [Fact]
+    public async Task Start_Broadcast_StreamStartedThenBroadcastReadyWithUrlAndToken()
+    {
+        var controller = Create();
+        await controller.HandleAsync("""{"type":"interactive_stream_start","prompt":"p","broadcast":true}""", MessageTransport.DataChannel);
+
+        Assert.Equal(2, _replies.Count);
+        Assert.Equal("stream_started", (string?)_replies[0]["type"]);
+        var ready = _replies[1];
+        Assert.Equal("broadcast_ready", (string?)ready["type"]);
+        Assert.True(ready.ContainsKey("broadcast_url"));
+        Assert.Null(ready["broadcast_url"]);
+        Assert.Equal("http://127.0.0.1:1/broadcast/" + _host.StreamId, (string?)ready["webrtc_url"]);
+        Assert.Equal("spec_token", (string?)ready["spectator_token"]);
+        Assert.Equal([_host.StreamId!], _host.Broadcasts);
+    }
+
+    [Fact]
+    public async Task Start_NoBroadcast_NoBroadcastReady()
+    {
+        var controller = Create();
+        await controller.HandleAsync("""{"type":"interactive_stream_start","prompt":"p","broadcast":false}""", MessageTransport.DataChannel);
+
+        Assert.Single(_replies);
+        Assert.Empty(_host.Broadcasts);
+    }
+
+    [Theory]
+    [InlineData(1280, 704, true, "image is 1280x704; a portrait start takes a 704x1280 image")]
+    [InlineData(704, 1280, false, "image is 704x1280; a landscape start takes a 1280x704 image")]
+    [InlineData(640, 480, false, "image is 640x480; a landscape start takes a 1280x704 image")]
+    public async Task Start_ImageNotPrepared_InvalidRequestNamingBothSizes(int width, int height, bool portrait, string expected)
+    {
+        var controller = Create();
+        var image = "data:image/jpeg;base64," + Convert.ToBase64String(Jpeg(width, height));
+        await controller.HandleAsync($$"""{"type":"interactive_stream_start","portrait":{{(portrait ? "true" : "false")}},"input_image_base64":"{{image}}"}""", MessageTransport.WebSocket);
+
+        AssertError("invalid_request");
+        Assert.Contains(expected, (string?)_replies[0]["message"], StringComparison.Ordinal);
+        Assert.Null(_host.StreamId);
+    }
+
+    [Fact]
+    public async Task Start_ImageMagicButGarbage_InvalidRequestSayingItDoesNotDecode()
+    {
+        var controller = Create();
+        var image = "data:image/png;base64," + Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2, 3]);
+        await controller.HandleAsync($$"""{"type":"interactive_stream_start","input_image_base64":"{{image}}"}""", MessageTransport.WebSocket);
+
+        AssertError("invalid_request");
+        Assert.Contains("Png image (15 bytes) could not be decoded", (string?)_replies[0]["message"], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -201,5 +257,27 @@ public sealed class InteractiveStreamControllerTests
         public void RecordEvent(string type, JsonObject fields) => Events.Add((type, fields));
 
         public void EndStream() => Ended++;
+
+        public List<string> Broadcasts { get; } = [];
+
+        public BroadcastAnnouncement StartBroadcast(string streamId)
+        {
+            Broadcasts.Add(streamId);
+            return new BroadcastAnnouncement("http://127.0.0.1:1/broadcast/" + streamId, "spec_token");
+        }
+    }
+
+    private static byte[] Jpeg(int width, int height)
+    {
+        var picture = VideoFramePool.Shared.Rent(width, height, PixelFormat.Rgb24);
+        try
+        {
+            picture.GetPlane(0).Fill(90);
+            return StillImage.EncodeJpeg(picture);
+        }
+        finally
+        {
+            picture.Release();
+        }
     }
 }

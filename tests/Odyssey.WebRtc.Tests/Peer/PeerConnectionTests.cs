@@ -85,6 +85,51 @@ public sealed class PeerConnectionTests
     }
 
     [Fact]
+    public async Task Loopback_WhepRolesOfferReceivesAnswerSends_FramesArriveAtTheOfferer()
+    {
+        // WHEP: the player offers recvonly without data channels; the server answers sendonly.
+        var pool = new EncodedPacketPool();
+        await using var player = new PeerConnection(LoopbackOptions(pool) with { VideoDirection = SdpDirection.RecvOnly, DataChannels = false, VideoCodecs = [SdpCodecCapability.H264(H264Profile.ConstrainedBaseline), SdpCodecCapability.Vp8] });
+        await using var server = new PeerConnection(LoopbackOptions() with { VideoDirection = SdpDirection.SendOnly, VideoCodecs = [SdpCodecCapability.Vp8] });
+        RemoteVideoTrack? announced = null;
+        player.Track += track => announced = track;
+
+        await NegotiateAsync(player, server);
+        await Task.WhenAll(player.WhenConnectedAsync(), server.WhenConnectedAsync()).WaitAsync(Timeout);
+
+        Assert.Null(player.LocalVideo);
+        Assert.Null(server.RemoteVideo);
+        Assert.Same(player.RemoteVideo, announced);
+        Assert.Equal(VideoCodec.Vp8, player.RemoteVideo!.Codec);
+        Assert.Equal(server.LocalVideo!.Ssrc, player.RemoteVideo.Ssrc);
+        Assert.Contains("a=recvonly", player.LocalDescription!.Sdp, StringComparison.Ordinal);
+        Assert.Contains("a=sendonly", server.LocalDescription!.Sdp, StringComparison.Ordinal);
+
+        const int Frames = 10;
+        var sendPool = new EncodedPacketPool();
+        for (var i = 0; i < Frames; i++)
+        {
+            var data = TestFrames.Vp8(i == 0 ? 5000 : 900, keyframe: i == 0, seed: i);
+            var packet = sendPool.Rent(data.Length);
+            data.CopyTo(packet.Data);
+            packet.Codec = VideoCodec.Vp8;
+            packet.Pts = TimeSpan.FromMilliseconds(33.3 * i);
+            Assert.True(server.LocalVideo.SendFrame(packet));
+            packet.Release();
+        }
+
+        using var cancel = new CancellationTokenSource(Timeout);
+        for (var i = 0; i < Frames; i++)
+        {
+            var frame = await player.RemoteVideo.Frames.ReadAsync(cancel.Token);
+            Assert.Equal(i, frame.Index);
+            frame.Release();
+        }
+
+        Assert.Equal(0, sendPool.Outstanding);
+    }
+
+    [Fact]
     public async Task Loopback_AnswerWithForgedFingerprint_OffererFailsWithFingerprintMismatch()
     {
         await using var offerer = new PeerConnection(LoopbackOptions());

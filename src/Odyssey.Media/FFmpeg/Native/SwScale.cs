@@ -17,6 +17,15 @@ internal static unsafe partial class SwScale
     [LibraryImport(FFmpegLibraries.SwScale, EntryPoint = "sws_scale")]
     public static partial int Scale(nint context, byte** sourcePlanes, int* sourceStrides, int sliceY, int sliceHeight, byte** targetPlanes, int* targetStrides);
 
+    /// <summary>SWS_CS_ITU601 (= SWS_CS_DEFAULT): the BT.601 coefficients JPEG uses.</summary>
+    public const int ColorspaceItu601 = 5;
+
+    [LibraryImport(FFmpegLibraries.SwScale, EntryPoint = "sws_getCoefficients")]
+    public static partial int* GetCoefficients(int colorspace);
+
+    [LibraryImport(FFmpegLibraries.SwScale, EntryPoint = "sws_setColorspaceDetails")]
+    public static partial int SetColorspaceDetails(nint context, int* inverseTable, int sourceRange, int* table, int targetRange, int brightness, int contrast, int saturation);
+
     [LibraryImport(FFmpegLibraries.SwScale, EntryPoint = "sws_freeContext")]
     public static partial void FreeContext(nint context);
 }
