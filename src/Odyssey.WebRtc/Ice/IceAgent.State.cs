@@ -70,9 +70,16 @@ public sealed partial class IceAgent
 
     private CandidatePair? TryAddPair(LocalSocket local, IceCandidate remote)
     {
+        if (!local.FormsPairs)
+        {
+            return null;
+        }
+
         var address = remote.IPAddress ?? IPAddress.Parse(remote.Address);
-        // A loopback base reaches only loopback peers, and an address family only itself.
-        if (address.AddressFamily != local.Family || IPAddress.IsLoopback(address) != IPAddress.IsLoopback(local.EndPoint.Address) || _pairs.Count >= MaxPairs)
+        // A loopback base reaches only loopback peers, and an address family only itself; a relay reaches
+        // whatever its server can.
+        var sameScope = local.Turn is not null || IPAddress.IsLoopback(address) == IPAddress.IsLoopback(local.EndPoint.Address);
+        if (address.AddressFamily != local.Family || !sameScope || _pairs.Count >= MaxPairs)
         {
             return null;
         }
@@ -86,6 +93,7 @@ public sealed partial class IceAgent
         var pair = new CandidatePair(local, remote, endPoint);
         pair.Priority = PairPriority(pair);
         _pairs.Add(pair);
+        local.Turn?.AddPeer(endPoint, NowMs); // RFC 8656 §9: the server relays nothing to or from a peer without a permission
         return pair;
     }
 
@@ -119,7 +127,13 @@ public sealed partial class IceAgent
             }
         }
 
+        if (AllocationsPending())
+        {
+            return;
+        }
+
         _gatheringComplete = true;
+        FailIfNoRelay();
         Raise(new AgentEvent(EventKind.GatheringComplete, null)); // GatherAsync completes once it is dispatched
     }
 
