@@ -205,7 +205,8 @@ public sealed partial class IceAgent
 
     private bool AllPairsFailed()
     {
-        if (!_remoteEndOfCandidates || _triggered.Count > 0)
+        // An allocation still in progress brings a relay base and new pairs: with none yet, nothing has failed.
+        if (!_remoteEndOfCandidates || _triggered.Count > 0 || AllocationsPending())
         {
             return false;
         }
