@@ -132,8 +132,28 @@ public sealed partial class IceAgent
             return;
         }
 
+        if (NoRelayGathered())
+        {
+            if (!_options.RelayFallback)
+            {
+                // Nothing can ever connect: fail now, saying which servers refused and why.
+                _gatheringComplete = true;
+                Raise(new AgentEvent(EventKind.GatheringComplete, null));
+                Fail($"the relay-only policy gathered no relay candidate: {string.Join("; ", _turnFailures)}");
+                return;
+            }
+
+            FallBackToHostCandidates();
+            foreach (var transaction in _transactions.Values)
+            {
+                if (transaction.Kind == TransactionKind.ServerReflexive)
+                {
+                    return; // gathering completes when the srflx answers are in, as without TURN
+                }
+            }
+        }
+
         _gatheringComplete = true;
-        FailIfNoRelay();
         Raise(new AgentEvent(EventKind.GatheringComplete, null)); // GatherAsync completes once it is dispatched
     }
 

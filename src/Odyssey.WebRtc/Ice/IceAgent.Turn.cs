@@ -189,22 +189,71 @@ public sealed partial class IceAgent
         return false;
     }
 
-    /// <summary>Relay-only with every allocation failed: nothing can ever connect, so fail now and say which servers refused.</summary>
-    private void FailIfNoRelay()
+    /// <summary>One Binding request per STUN server and host base (same family, loopback with loopback): the srflx candidates.</summary>
+    private void SendServerRequests()
     {
-        if (_options.TransportPolicy != IceTransportPolicy.Relay)
+        foreach (var (resolved, port) in _stunServers)
         {
-            return;
+            foreach (var local in _sockets)
+            {
+                if (local.Turn is not null)
+                {
+                    continue;
+                }
+
+                var target = Array.Find(resolved, a => a.AddressFamily == local.Family && IPAddress.IsLoopback(a) == IPAddress.IsLoopback(local.EndPoint.Address));
+                if (target is not null)
+                {
+                    SendServerRequest(local, new IPEndPoint(target, port));
+                }
+            }
+        }
+    }
+
+    /// <summary>Relay-only, every allocation over, none succeeded.</summary>
+    private bool NoRelayGathered()
+    {
+        if (_options.TransportPolicy != IceTransportPolicy.Relay || _fellBack)
+        {
+            return false;
         }
 
         foreach (var turn in _turns)
         {
-            if (turn.State == TurnState.Allocated)
+            if (turn.State is TurnState.Allocated or TurnState.Allocating)
             {
-                return;
+                return false;
             }
         }
 
-        Fail($"the relay-only policy gathered no relay candidate: {string.Join("; ", _turnFailures)}");
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="IceAgentOptions.RelayFallback"/>: no TURN server gave a relay, so the host bases become ordinary
+    /// ones after all: their candidates are raised (trickled), paired, and STUN servers asked for srflx ones.
+    /// </summary>
+    private void FallBackToHostCandidates()
+    {
+        _fellBack = true;
+        System.Diagnostics.Trace.TraceWarning($"IceAgent {LocalUfrag}: no relay candidate ({string.Join("; ", _turnFailures)}); falling back to host and server-reflexive candidates");
+        foreach (var local in _sockets)
+        {
+            if (local.Turn is not null || local.FormsPairs)
+            {
+                continue;
+            }
+
+            local.FormsPairs = true;
+            _localCandidates.Add(local.Host);
+            Raise(new AgentEvent(EventKind.LocalCandidate, local.Host));
+            foreach (var remote in _remoteCandidates)
+            {
+                TryAddPair(local, remote);
+            }
+        }
+
+        PublishPairs();
+        SendServerRequests();
     }
 }

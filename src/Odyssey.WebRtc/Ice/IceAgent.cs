@@ -57,6 +57,8 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly List<LocalSocket> _sockets = [];
     private readonly List<TurnClient> _turns = [];
     private readonly List<string> _turnFailures = [];
+    private List<(IPAddress[] Addresses, int Port)> _stunServers = [];
+    private bool _fellBack;
     private readonly List<IceCandidate> _localCandidates = [];
     private readonly List<IceCandidate> _remoteCandidates = [];
     private readonly List<CandidatePair> _pairs = [];
@@ -199,11 +201,11 @@ public sealed partial class IceAgent : IAsyncDisposable
 
         var addresses = HostAddresses();
         var relayOnly = _options.TransportPolicy == IceTransportPolicy.Relay;
-        var servers = new List<(string Uri, IPAddress[] Addresses, int Port)>();
-        foreach (var uri in relayOnly ? [] : _options.StunServers)
+        var servers = new List<(IPAddress[] Addresses, int Port)>();
+        foreach (var uri in relayOnly && !_options.RelayFallback ? [] : _options.StunServers)
         {
             var server = StunServerAddress.Parse(uri);
-            servers.Add((uri, await ResolveAsync(server.Host, cancellationToken).ConfigureAwait(false), server.Port));
+            servers.Add((await ResolveAsync(server.Host, cancellationToken).ConfigureAwait(false), server.Port));
         }
 
         var turnServers = new List<(IceTurnServer Server, IPAddress[] Addresses, int Port)>();
@@ -261,16 +263,10 @@ public sealed partial class IceAgent : IAsyncDisposable
                 StartAllocations(server, resolved, port, hostBases);
             }
 
-            foreach (var (_, resolved, port) in servers)
+            _stunServers = servers;
+            if (!relayOnly)
             {
-                foreach (var local in _sockets)
-                {
-                    var target = Array.Find(resolved, a => a.AddressFamily == local.Family && IPAddress.IsLoopback(a) == IPAddress.IsLoopback(local.EndPoint.Address));
-                    if (target is not null)
-                    {
-                        SendServerRequest(local, new IPEndPoint(target, port));
-                    }
-                }
+                SendServerRequests();
             }
 
             PublishPairs();

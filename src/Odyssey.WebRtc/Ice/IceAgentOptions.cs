@@ -45,6 +45,13 @@ public sealed record IceAgentOptions
     /// <summary><see cref="IceTransportPolicy.Relay"/> gathers relay candidates only (needs a TURN server); the default uses every kind.</summary>
     public IceTransportPolicy TransportPolicy { get; init; } = IceTransportPolicy.All;
 
+    /// <summary>
+    /// Under <see cref="IceTransportPolicy.Relay"/>: when every TURN allocation fails, gather host and
+    /// server-reflexive candidates instead of failing (the reasons stay in <see cref="IceAgent.TurnFailures"/>).
+    /// False, the default, is the strict W3C behaviour: the agent fails at once, naming the servers.
+    /// </summary>
+    public bool RelayFallback { get; init; }
+
     /// <summary>Gather only on 127.0.0.1 and ::1: what tests use, so no test ever touches a real network.</summary>
     public bool LoopbackOnly { get; init; }
 

@@ -66,6 +66,30 @@ public sealed class IceTurnInteropTests(ITestOutputHelper output)
             Assert.DoesNotContain("wrong", failure.Message, StringComparison.Ordinal);
         });
 
+    [Fact]
+    public Task RelayWithFallback_WrongTurnPassword_ConnectsOnHostCandidatesAndReportsTheServer() =>
+        NetworkNamespace.RunAsync<IceTurnInteropTests>(nameof(RelayWithFallback_WrongTurnPassword_ConnectsOnHostCandidatesAndReportsTheServer), output, async () =>
+        {
+            using var turn = await TurnServerProcess.StartAsync();
+            var options = AgentHarness.Fast(controlling: true) with
+            {
+                TurnServers = [turn.Server(password: "wrong")],
+                TransportPolicy = IceTransportPolicy.Relay,
+                RelayFallback = true,
+            };
+            await using var harness = new AgentHarness(options, AgentHarness.Fast(controlling: false));
+            harness.Wire();
+            await harness.GatherAndStartAsync();
+
+            await harness.ConnectAsync();
+
+            Assert.Equal(IceCandidateType.Host, harness.A.SelectedPair!.Local.Type);
+            await AssertDatagramFlowsAsync(harness.A, harness.B, 7);
+            var failure = Assert.Single(harness.A.TurnFailures);
+            Assert.Contains(turn.Url, failure, StringComparison.Ordinal);
+            Assert.Contains("credentials were rejected", failure, StringComparison.Ordinal);
+        });
+
     private static async Task AssertDatagramFlowsAsync(IceAgent from, IceAgent to, byte tag)
     {
         var received = Channel.CreateUnbounded<byte[]>();
