@@ -22,7 +22,7 @@ set -euo pipefail
 #   (tests/Odyssey.Runner.Tests/Display). x11-apps: `xwd`, which screenshots that display for the test.
 #   chromium (above) also opens the live preview page and the HTML report in the tests.
 # coturn: a real TURN server (turnserver) the relay interop test starts on 127.0.0.1 inside its network
-#   namespace with a static long-term user (tests/Odyssey.WebRtc.Tests/Peer/TurnRelayTests.cs), so our
+#   namespace with a static long-term user (tests/Shared/TurnServerProcess.cs, used by the WebRtc and Client relay tests), so our
 #   TURN client (Odyssey.WebRtc/Ice/TurnClient.cs) is checked against an implementation nobody here wrote.
 packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets nats-server python3-yaml xvfb x11-apps coturn)
 

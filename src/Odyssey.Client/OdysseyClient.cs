@@ -158,6 +158,24 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The ICE pair carrying the connection (a <c>relay</c> local candidate when a TURN server from <c>/config</c>
+    /// was used); null when there is none yet.
+    /// </summary>
+    public IceSelectedPair? SelectedCandidatePair
+    {
+        get
+        {
+            PeerConnection? peer;
+            lock (_gate)
+            {
+                peer = _connection?.Peer;
+            }
+
+            return peer?.SelectedCandidatePair;
+        }
+    }
+
     /// <summary>Decoded frames dropped because the <see cref="ReadFramesAsync"/> reader fell behind.</summary>
     public long DroppedFrames => Interlocked.Read(ref _droppedDecoded);
 

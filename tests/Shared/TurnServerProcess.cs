@@ -1,10 +1,9 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Odyssey.Tests;
-using Odyssey.WebRtc.Ice;
 
-namespace Odyssey.WebRtc.Tests.Ice;
+namespace Odyssey.Tests;
 
 /// <summary>
 /// A private coturn <c>turnserver</c> for one test: UDP only on 127.0.0.1, long-term credentials with the
@@ -34,8 +33,6 @@ internal sealed class TurnServerProcess : IDisposable
     public int Port { get; }
 
     public string Url => $"turn:127.0.0.1:{Port}?transport=udp";
-
-    public IceTurnServer Server(string? password = null) => new(Url, Username, password ?? Password);
 
     public string Transcript => _process.Transcript;
 
@@ -123,10 +120,13 @@ internal sealed class TurnServerProcess : IDisposable
         }
     }
 
+    /// <summary>RFC 8489 §5: a Binding request with no attributes (type 0x0001, length 0, the magic cookie, a random ID).</summary>
     private static byte[] BindingRequest()
     {
-        var request = new byte[Stun.HeaderLength];
-        _ = new StunWriter(request, Stun.BindingMethod, StunClass.Request, RandomNumberGenerator.GetBytes(Stun.TransactionIdLength));
+        var request = new byte[20];
+        BinaryPrimitives.WriteUInt16BigEndian(request, 0x0001);
+        BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(4), 0x2112A442);
+        RandomNumberGenerator.Fill(request.AsSpan(8));
         return request;
     }
 
