@@ -32,6 +32,25 @@ public sealed class TurnClientTests
     }
 
     [Fact]
+    public void ComputeKey_Rfc5769LongTermVector_SignsTheSampleRequestByteForByte()
+    {
+        var vector = StunVectorTests.SampleLongTermRequest;
+        var parsed = StunMessage.Parse(vector);
+        Assert.True(parsed.TryGetAttribute(Stun.Nonce, out var nonce));
+        Assert.True(parsed.TryGetAttribute(Stun.Realm, out var realm));
+
+        var key = TurnClient.ComputeKey(parsed.Username!, realm, "TheMatrIX"u8);
+        var buffer = new byte[vector.Length];
+        var writer = new StunWriter(buffer, Stun.BindingMethod, StunClass.Request, parsed.TransactionId);
+        writer.AddUsername(parsed.Username!);
+        writer.AddRealmOrNonce(Stun.Nonce, nonce);
+        writer.AddRealmOrNonce(Stun.Realm, realm);
+        writer.AddMessageIntegrity(key);
+
+        Assert.Equal(vector, buffer[..writer.Length]);
+    }
+
+    [Fact]
     public void Start_FirstAllocate_IsUnauthenticatedAndAsksForUdp()
     {
         var turn = NewClient();
