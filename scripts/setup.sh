@@ -21,7 +21,10 @@ set -euo pipefail
 # xvfb: a virtual X display, so the display sink's HighGUI window can be opened and checked headless
 #   (tests/Odyssey.Runner.Tests/Display). x11-apps: `xwd`, which screenshots that display for the test.
 #   chromium (above) also opens the live preview page and the HTML report in the tests.
-packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets nats-server python3-yaml xvfb x11-apps)
+# coturn: a real TURN server (turnserver) the relay interop test starts on 127.0.0.1 inside its network
+#   namespace with a static long-term user (tests/Shared/TurnServerProcess.cs, used by the WebRtc and Client relay tests), so our
+#   TURN client (Odyssey.WebRtc/Ice/TurnClient.cs) is checked against an implementation nobody here wrote.
+packages=(libgtk-3-0 ffmpeg libavcodec59 libavformat59 libavutil57 libswscale6 python3-aiortc python3-pylibsrtp openssl chromium iproute2 python3-websockets nats-server python3-yaml xvfb x11-apps coturn)
 
 # `setup.sh bench`: also the GStreamer tools the side-by-side benchmark compares against
 # (benchmarks/side-by-side). The tests never need them, so the default set-up leaves them out.

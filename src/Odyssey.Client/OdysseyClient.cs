@@ -165,6 +165,24 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The ICE pair carrying the connection (a <c>relay</c> local candidate when a TURN server from <c>/config</c>
+    /// was used); null when there is none yet.
+    /// </summary>
+    public IceSelectedPair? SelectedCandidatePair
+    {
+        get
+        {
+            PeerConnection? peer;
+            lock (_gate)
+            {
+                peer = _connection?.Peer;
+            }
+
+            return peer?.SelectedCandidatePair;
+        }
+    }
+
     /// <summary>Decoded frames dropped because the <see cref="ReadFramesAsync"/> reader fell behind.</summary>
     public long DroppedFrames => Interlocked.Read(ref _droppedDecoded);
 
@@ -628,19 +646,31 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         }
 
         attempt.MarkReady();
+        if (attempt.Peer?.TurnFailures is { Count: > 0 } turnFailures)
+        {
+            _log.Warn(_secrets.Scrub($"connected without a relay: {string.Join("; ", turnFailures)}; host and STUN candidates were used instead"));
+        }
+
         SetStatus(ConnectionStatus.Connected, "Connected");
         _telemetry?.Event("session_connected", SessionId, (long)_time.GetElapsedTime(Volatile.Read(ref _connectStarted)).TotalMilliseconds);
         Invoke(_handlers.OnConnected);
     }
 
     private PeerConnectionOptions PeerOptions(IReadOnlyList<IceServer> servers) =>
-        PeerOptions(_config.Advanced.PeerConnection ?? new PeerConnectionOptions(), servers, _log);
+        BuildPeerOptions(_config.Advanced.PeerConnection ?? new PeerConnectionOptions(), servers, _log);
 
-    /// <summary>The peer options for one connection: <paramref name="baseOptions"/> plus the STUN servers of <c>/config</c>.</summary>
-    internal static PeerConnectionOptions PeerOptions(PeerConnectionOptions baseOptions, IReadOnlyList<IceServer> servers, ILogger log)
+    /// <summary>
+    /// §4: the ICE servers of <c>/config</c> on top of the configured options. STUN servers are added (not when
+    /// gathering on loopback or named interfaces, where an internet STUN server is neither reachable nor
+    /// wanted); TURN servers keep their username and credential (§10: the Python client dropped them) and,
+    /// as the JS client does, switch ICE to the relay policy. If every allocation then fails, ICE falls back
+    /// to host and STUN candidates (<see cref="IceAgentOptions.RelayFallback"/>) and the failure, naming the
+    /// server, is logged once connected. URLs our TURN client cannot use (turns:, TCP) are skipped with a warning.
+    /// </summary>
+    internal static PeerConnectionOptions BuildPeerOptions(PeerConnectionOptions baseOptions, IReadOnlyList<IceServer> servers, ILogger log)
     {
         var stun = new List<string>(baseOptions.Ice.StunServers);
-        var turnOffered = false;
+        var turn = new List<IceTurnServer>(baseOptions.Ice.TurnServers);
         foreach (var server in servers)
         {
             foreach (var url in server.Urls)
@@ -649,28 +679,38 @@ public sealed partial class OdysseyClient : IAsyncDisposable
                 {
                     stun.Add(url);
                 }
-                else if (url.StartsWith("turn:", StringComparison.OrdinalIgnoreCase) || url.StartsWith("turns:", StringComparison.OrdinalIgnoreCase))
+                else if (!url.StartsWith("turn", StringComparison.OrdinalIgnoreCase))
                 {
-                    turnOffered = true;
+                    log.Warn($"ICE server '{url}' skipped: neither stun: nor turn:");
+                }
+                else if (!IceTurnServer.IsSupported(url))
+                {
+                    log.Warn($"TURN server '{url}' skipped: unsupported (only turn: over UDP is; turns: and transport=tcp are not)");
+                }
+                else if (string.IsNullOrEmpty(server.Username) || server.Credential is null)
+                {
+                    log.Warn($"TURN server '{url}' skipped: /config gave it no username or credential");
+                }
+                else
+                {
+                    turn.Add(new IceTurnServer(url, server.Username, server.Credential));
                 }
             }
         }
 
-        if (turnOffered)
-        {
-            // §4/§10: the JS client switches to relay-only when TURN is offered. Odyssey.WebRtc has no TURN
-            // client yet, so relay is impossible: we keep host and server-reflexive candidates and say so.
-            log.Warn("the server offered TURN; Odyssey.WebRtc has no TURN client, so host and STUN candidates are used instead of relay-only");
-        }
-
         log.IceServers(string.Join(", ", servers.SelectMany(s => s.Urls)));
-        if (baseOptions.Ice.LoopbackOnly || baseOptions.Ice.Interfaces.Count > 0)
+        var ice = baseOptions.Ice;
+        if (!ice.LoopbackOnly && ice.Interfaces.Count == 0)
         {
-            // Tests gather on loopback, where a STUN server on the internet is neither reachable nor wanted.
-            return baseOptions;
+            ice = ice with { StunServers = stun };
         }
 
-        return baseOptions with { Ice = baseOptions.Ice with { StunServers = stun } };
+        if (turn.Count > 0)
+        {
+            ice = ice with { TurnServers = turn, TransportPolicy = IceTransportPolicy.Relay, RelayFallback = true };
+        }
+
+        return baseOptions with { Ice = ice };
     }
 
     private Attempt RequireConnected(string action)

@@ -22,6 +22,8 @@ internal static class CommandLine
           --recordings DIR         keep recordings here (default: a temporary directory, deleted at exit)
           --ice-all-interfaces     gather ICE candidates on every interface, not only loopback
           --ice-server URL         STUN/TURN URL returned by GET /config (repeatable)
+          --ice-username NAME      username /config gives with each turn: URL (TURN long-term credentials)
+          --ice-credential SECRET  credential /config gives with each turn: URL
         limits and faults:
           --max-stream-seconds S   per-stream limit, then session_timeout (default 150)
           --max-connection-seconds S  per-connection limit, then duration_limit_reached (default 3600)
@@ -71,6 +73,8 @@ internal static class CommandLine
                 "--recordings" => options with { RecordingsDirectory = Path.GetFullPath(Value()) },
                 "--ice-all-interfaces" => options with { LoopbackIceOnly = false },
                 "--ice-server" => AddIce(options, iceServers, Value()),
+                "--ice-username" => options with { IceServerUsername = Value() },
+                "--ice-credential" => options with { IceServerCredential = Value() },
                 "--max-stream-seconds" => options with { MaxStreamDuration = TimeSpan.FromSeconds(Double(name, Value())) },
                 "--max-connection-seconds" => options with { MaxConnectionDuration = TimeSpan.FromSeconds(Double(name, Value())) },
                 "--busy-responses" => options with { BusyResponsesBeforeAssign = Int(name, Value(), 0, int.MaxValue) },

@@ -136,6 +136,15 @@ public sealed record EmulatorOptions
     /// <summary>What GET /config returns as <c>iceServers</c> (each a STUN/TURN URL).</summary>
     public IReadOnlyList<string> IceServers { get; init; } = [];
 
+    /// <summary>
+    /// The <c>username</c> GET /config gives with each <c>turn:</c>/<c>turns:</c> URL of <see cref="IceServers"/>
+    /// (the real service hands out TURN credentials this way, PROTOCOL.md §2 step 7a); null: none.
+    /// </summary>
+    public string? IceServerUsername { get; init; }
+
+    /// <summary>The <c>credential</c> given beside <see cref="IceServerUsername"/>.</summary>
+    public string? IceServerCredential { get; init; }
+
     /// <summary>Where recordings are written; null: a fresh temporary directory, deleted on dispose.</summary>
     public string? RecordingsDirectory { get; init; }
 

@@ -13,7 +13,7 @@ internal sealed class ToolProcess : IDisposable
     private readonly List<string> _lines = [];
     private readonly SemaphoreSlim _newLine = new(0);
 
-    internal ToolProcess(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    internal ToolProcess(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -22,6 +22,10 @@ internal sealed class ToolProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);

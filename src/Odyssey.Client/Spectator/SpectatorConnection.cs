@@ -183,7 +183,7 @@ public sealed class SpectatorConnection : IAsyncDisposable
             var api = new OdysseyApi(http, origin, "", TimeProvider.System, secrets, log);
             var servers = await api.GetIceServersAtAsync(origin + "/config", cancellationToken).ConfigureAwait(false);
             var baseOptions = options.PeerConnection ?? new PeerConnectionOptions();
-            peer = new PeerConnection(OdysseyClient.PeerOptions(baseOptions, servers, log) with
+            peer = new PeerConnection(OdysseyClient.BuildPeerOptions(baseOptions, servers, log) with
             {
                 // WHEP: we offer, receive-only, no data channels; both codecs the streamer may send.
                 VideoDirection = SdpDirection.RecvOnly,

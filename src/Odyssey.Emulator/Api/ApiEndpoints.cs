@@ -247,9 +247,17 @@ internal static class ApiEndpoints
     private static IResult IceConfig(EmulatorContext context)
     {
         var servers = new JsonArray();
-        foreach (var url in context.Options.IceServers)
+        var options = context.Options;
+        foreach (var url in options.IceServers)
         {
-            servers.Add(new JsonObject { ["urls"] = url });
+            var server = new JsonObject { ["urls"] = url };
+            if (url.StartsWith("turn", StringComparison.OrdinalIgnoreCase) && options.IceServerUsername is not null)
+            {
+                server["username"] = options.IceServerUsername;
+                server["credential"] = options.IceServerCredential;
+            }
+
+            servers.Add(server);
         }
 
         return ApiResults.Json(new JsonObject { ["iceServers"] = servers });

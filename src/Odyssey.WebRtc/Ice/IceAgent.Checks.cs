@@ -32,6 +32,7 @@ public sealed partial class IceAgent
 
     private void Tick(long now)
     {
+        TickTurns(now);
         Retransmit(now);
         if (_remotePasswordKey is not null && _state is not (IceConnectionState.Failed or IceConnectionState.Closed))
         {

@@ -56,6 +56,23 @@ public sealed partial class IceAgent
             return;
         }
 
+        var allocations = local.Allocations;
+        if (allocations.Length > 0)
+        {
+            foreach (var turn in allocations)
+            {
+                if (turn.ServerAddress.Equals(local.ReceiveAddress))
+                {
+                    if (OnTurnDatagram(turn, datagram))
+                    {
+                        return;
+                    }
+
+                    break;
+                }
+            }
+        }
+
         var first = datagram[0];
         if (first < 4)
         {

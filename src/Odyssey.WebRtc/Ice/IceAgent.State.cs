@@ -70,9 +70,16 @@ public sealed partial class IceAgent
 
     private CandidatePair? TryAddPair(LocalSocket local, IceCandidate remote)
     {
+        if (!local.FormsPairs)
+        {
+            return null;
+        }
+
         var address = remote.IPAddress ?? IPAddress.Parse(remote.Address);
-        // A loopback base reaches only loopback peers, and an address family only itself.
-        if (address.AddressFamily != local.Family || IPAddress.IsLoopback(address) != IPAddress.IsLoopback(local.EndPoint.Address) || _pairs.Count >= MaxPairs)
+        // A loopback base reaches only loopback peers, and an address family only itself; a relay reaches
+        // whatever its server can.
+        var sameScope = local.Turn is not null || IPAddress.IsLoopback(address) == IPAddress.IsLoopback(local.EndPoint.Address);
+        if (address.AddressFamily != local.Family || !sameScope || _pairs.Count >= MaxPairs)
         {
             return null;
         }
@@ -86,6 +93,7 @@ public sealed partial class IceAgent
         var pair = new CandidatePair(local, remote, endPoint);
         pair.Priority = PairPriority(pair);
         _pairs.Add(pair);
+        local.Turn?.AddPeer(endPoint, NowMs); // RFC 8656 §9: the server relays nothing to or from a peer without a permission
         return pair;
     }
 
@@ -116,6 +124,32 @@ public sealed partial class IceAgent
             if (transaction.Kind == TransactionKind.ServerReflexive)
             {
                 return;
+            }
+        }
+
+        if (AllocationsPending())
+        {
+            return;
+        }
+
+        if (NoRelayGathered())
+        {
+            if (!_options.RelayFallback)
+            {
+                // Nothing can ever connect: fail now, saying which servers refused and why.
+                _gatheringComplete = true;
+                Raise(new AgentEvent(EventKind.GatheringComplete, null));
+                Fail($"the relay-only policy gathered no relay candidate: {string.Join("; ", _turnFailures)}");
+                return;
+            }
+
+            FallBackToHostCandidates();
+            foreach (var transaction in _transactions.Values)
+            {
+                if (transaction.Kind == TransactionKind.ServerReflexive)
+                {
+                    return; // gathering completes when the srflx answers are in, as without TURN
+                }
             }
         }
 
@@ -191,7 +225,8 @@ public sealed partial class IceAgent
 
     private bool AllPairsFailed()
     {
-        if (!_remoteEndOfCandidates || _triggered.Count > 0)
+        // An allocation still in progress brings a relay base and new pairs: with none yet, nothing has failed.
+        if (!_remoteEndOfCandidates || _triggered.Count > 0 || AllocationsPending())
         {
             return false;
         }

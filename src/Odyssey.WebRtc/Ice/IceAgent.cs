@@ -19,7 +19,7 @@ public readonly record struct IceStats(
 
 /// <summary>
 /// A full ICE agent (RFC 8445) for one data stream with one component (WebRTC with BUNDLE and rtcp-mux):
-/// gathers host and server-reflexive UDP candidates, checks pairs in either role, nominates, keeps consent
+/// gathers host, server-reflexive and relay (TURN over UDP, RFC 8656) candidates, checks pairs in either role, nominates, keeps consent
 /// (RFC 7675) and exposes the selected pair as an <see cref="IDatagramTransport"/>. STUN stays inside; DTLS,
 /// RTP and RTCP datagrams (RFC 7983) come out through <see cref="Transport"/>.
 /// </summary>
@@ -55,6 +55,10 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly IceAgentOptions _options;
     private readonly Lock _gate = new();
     private readonly List<LocalSocket> _sockets = [];
+    private readonly List<TurnClient> _turns = [];
+    private readonly List<string> _turnFailures = [];
+    private List<(IPAddress[] Addresses, int Port)> _stunServers = [];
+    private bool _fellBack;
     private readonly List<IceCandidate> _localCandidates = [];
     private readonly List<IceCandidate> _remoteCandidates = [];
     private readonly List<CandidatePair> _pairs = [];
@@ -196,21 +200,19 @@ public sealed partial class IceAgent : IAsyncDisposable
         }
 
         var addresses = HostAddresses();
-        var servers = new List<(string Uri, IPAddress[] Addresses, int Port)>();
-        foreach (var uri in _options.StunServers)
+        var relayOnly = _options.TransportPolicy == IceTransportPolicy.Relay;
+        var servers = new List<(IPAddress[] Addresses, int Port)>();
+        foreach (var uri in relayOnly && !_options.RelayFallback ? [] : _options.StunServers)
         {
             var server = StunServerAddress.Parse(uri);
-            IPAddress[] resolved;
-            try
-            {
-                resolved = IPAddress.TryParse(server.Host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(server.Host, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException)
-            {
-                resolved = []; // an unresolvable server yields no candidate, as in browsers
-            }
+            servers.Add((await ResolveAsync(server.Host, cancellationToken).ConfigureAwait(false), server.Port));
+        }
 
-            servers.Add((uri, resolved, server.Port));
+        var turnServers = new List<(IceTurnServer Server, IPAddress[] Addresses, int Port)>();
+        foreach (var turn in _options.TurnServers)
+        {
+            var server = TurnServerAddress.Parse(turn.Url);
+            turnServers.Add((turn, await ResolveAsync(server.Host, cancellationToken).ConfigureAwait(false), server.Port));
         }
 
         lock (_gate)
@@ -237,11 +239,17 @@ public sealed partial class IceAgent : IAsyncDisposable
                 var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
                 var host = new IceCandidate(NextFoundation(), Component, "udp", IceCandidate.ComputePriority(IceCandidateType.Host, preference, Component),
                     address.ToString(), port, IceCandidateType.Host);
-                var local = new LocalSocket(socket, host, preference);
+                var local = new LocalSocket(socket, host, preference) { FormsPairs = !relayOnly };
                 preference--;
                 _sockets.Add(local);
-                _localCandidates.Add(host);
-                Raise(new AgentEvent(EventKind.LocalCandidate, host));
+                if (!relayOnly)
+                {
+                    // RFC 8445 §5.1.1 with the W3C "relay" policy: the host base still carries the TURN traffic,
+                    // but its address is neither signalled nor paired.
+                    _localCandidates.Add(host);
+                    Raise(new AgentEvent(EventKind.LocalCandidate, host));
+                }
+
                 local.ReceiveLoop = Task.Run(() => ReceiveLoopAsync(local));
                 foreach (var remote in _remoteCandidates)
                 {
@@ -249,18 +257,16 @@ public sealed partial class IceAgent : IAsyncDisposable
                 }
             }
 
-            // TURN (out of scope) plugs in here: an Allocate per TURN server and local socket would add relay
-            // candidates, each a base like LocalSocket whose sends and receives go through the relay.
-            foreach (var (_, resolved, port) in servers)
+            var hostBases = _sockets.Count;
+            foreach (var (server, resolved, port) in turnServers)
             {
-                foreach (var local in _sockets)
-                {
-                    var target = Array.Find(resolved, a => a.AddressFamily == local.Family && IPAddress.IsLoopback(a) == IPAddress.IsLoopback(local.EndPoint.Address));
-                    if (target is not null)
-                    {
-                        SendServerRequest(local, new IPEndPoint(target, port));
-                    }
-                }
+                StartAllocations(server, resolved, port, hostBases);
+            }
+
+            _stunServers = servers;
+            if (!relayOnly)
+            {
+                SendServerRequests();
             }
 
             PublishPairs();
@@ -299,6 +305,18 @@ public sealed partial class IceAgent : IAsyncDisposable
             }
 
             _earlyChecks.Clear();
+        }
+    }
+
+    /// <summary>Why each TURN allocation that failed did so, naming the server; empty when all succeeded (or none was asked for).</summary>
+    public IReadOnlyList<string> TurnFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _turnFailures];
+            }
         }
     }
 
@@ -347,6 +365,12 @@ public sealed partial class IceAgent : IAsyncDisposable
             if (_stopping.IsCancellationRequested)
             {
                 return;
+            }
+
+            // Before the sockets close: RFC 8656 §7.4, release each allocation now rather than at its expiry.
+            foreach (var turn in _turns)
+            {
+                turn.Close(NowMs);
             }
 
             _stopping.Cancel();

@@ -36,6 +36,22 @@ public sealed record IceAgentOptions
     /// <summary>STUN servers as <c>stun:host[:port]</c> (port 3478 by default) or <c>host:port</c>; one srflx candidate per server and local address.</summary>
     public IReadOnlyList<string> StunServers { get; init; } = [];
 
+    /// <summary>
+    /// TURN servers (<c>turn:host[:port][?transport=udp]</c> with long-term credentials): one relay candidate
+    /// per server and local address family, allocated over UDP (RFC 8656).
+    /// </summary>
+    public IReadOnlyList<IceTurnServer> TurnServers { get; init; } = [];
+
+    /// <summary><see cref="IceTransportPolicy.Relay"/> gathers relay candidates only (needs a TURN server); the default uses every kind.</summary>
+    public IceTransportPolicy TransportPolicy { get; init; } = IceTransportPolicy.All;
+
+    /// <summary>
+    /// Under <see cref="IceTransportPolicy.Relay"/>: when every TURN allocation fails, gather host and
+    /// server-reflexive candidates instead of failing (the reasons stay in <see cref="IceAgent.TurnFailures"/>).
+    /// False, the default, is the strict W3C behaviour: the agent fails at once, naming the servers.
+    /// </summary>
+    public bool RelayFallback { get; init; }
+
     /// <summary>Gather only on 127.0.0.1 and ::1: what tests use, so no test ever touches a real network.</summary>
     public bool LoopbackOnly { get; init; }
 
@@ -100,6 +116,21 @@ public sealed record IceAgentOptions
         {
             _ = StunServerAddress.Parse(server);
         }
+
+        foreach (var server in TurnServers)
+        {
+            ArgumentNullException.ThrowIfNull(server, nameof(TurnServers));
+            _ = TurnServerAddress.Parse(server.Url);
+            if (string.IsNullOrEmpty(server.Username) || server.Credential is null)
+            {
+                throw new ArgumentException($"IceAgentOptions.TurnServers entry '{server.Url}' has no username or credential (TURN needs long-term credentials)", nameof(TurnServers));
+            }
+        }
+
+        if (TransportPolicy == IceTransportPolicy.Relay && TurnServers.Count == 0)
+        {
+            throw new ArgumentException("IceAgentOptions.TransportPolicy is Relay but TurnServers is empty, so no candidate could be gathered", nameof(TransportPolicy));
+        }
     }
 
     private static void Positive(TimeSpan value, string name)
@@ -123,7 +154,7 @@ internal readonly record struct StunServerAddress(string Host, int Port)
         var rest = uri.StartsWith("stun:", StringComparison.OrdinalIgnoreCase) ? uri[5..] : uri;
         if (rest.StartsWith("turn", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("turn", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArgumentException($"IceAgentOptions.StunServers entry '{uri}' is a TURN server; TURN is not supported yet", nameof(uri));
+            throw new ArgumentException($"IceAgentOptions.StunServers entry '{uri}' is a TURN server; put it in IceAgentOptions.TurnServers with its credentials", nameof(uri));
         }
 
         var query = rest.IndexOf('?', StringComparison.Ordinal);

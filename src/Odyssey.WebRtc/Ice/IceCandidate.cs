@@ -17,7 +17,7 @@ public enum IceCandidateType
     /// <summary>An address learned from a connectivity check (<c>typ prflx</c>).</summary>
     PeerReflexive,
 
-    /// <summary>An address on a TURN relay (<c>typ relay</c>); parsed, never gathered here.</summary>
+    /// <summary>An address on a TURN relay (<c>typ relay</c>), gathered from <see cref="IceAgentOptions.TurnServers"/>.</summary>
     Relay,
 }
 

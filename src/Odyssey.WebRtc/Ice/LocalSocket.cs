@@ -4,13 +4,15 @@ using System.Net.Sockets;
 namespace Odyssey.WebRtc.Ice;
 
 /// <summary>
-/// One bound UDP socket: the base of a host candidate (and of the srflx candidates a STUN server maps it
-/// to). Checks, consent and data for every pair with this base go through it.
+/// A candidate base (RFC 8445 §5.1.1.1): a bound UDP socket, the base of a host candidate (and of the srflx
+/// candidates a STUN server maps it to), or a TURN allocation, the base of a relay candidate. Checks,
+/// consent and data for every pair with this base go through it.
 /// </summary>
 /// <remarks>
-/// TURN plugs in beside this type: a relayed candidate is a base whose sends are wrapped in TURN
-/// Send indications or ChannelData towards the server and whose receives are unwrapped before they reach
-/// the agent. Pairs, checks and consent above it stay as they are.
+/// A relay base shares its host base's socket: its sends are wrapped by <see cref="Turn"/> (Send
+/// indications or ChannelData towards the server) and the host base's receive loop unwraps what the server
+/// relays before the agent sees it, with the peer's address in <see cref="ReceiveAddress"/>. Pairs, checks
+/// and consent above it stay as they are.
 /// </remarks>
 internal sealed class LocalSocket : IDisposable
 {
@@ -44,6 +46,18 @@ internal sealed class LocalSocket : IDisposable
         ReceiveAddress = new SocketAddress(socket.AddressFamily, SocketAddress.GetMaximumAddressSize(socket.AddressFamily));
     }
 
+    /// <summary>A relay base on <paramref name="hostBase"/>'s socket: <paramref name="relay"/> is the candidate, <paramref name="turn"/> the allocation.</summary>
+    public LocalSocket(LocalSocket hostBase, IceCandidate relay, IPEndPoint relayed, TurnClient turn)
+    {
+        Socket = hostBase.Socket;
+        Host = relay;
+        LocalPreference = hostBase.LocalPreference;
+        EndPoint = relayed;
+        ReceiveBuffer = hostBase.ReceiveBuffer;
+        ReceiveAddress = new SocketAddress(relayed.AddressFamily, SocketAddress.GetMaximumAddressSize(relayed.AddressFamily));
+        Turn = turn;
+    }
+
     public Socket Socket { get; }
 
     public IceCandidate Host { get; }
@@ -62,9 +76,23 @@ internal sealed class LocalSocket : IDisposable
 
     public Task? ReceiveLoop { get; set; }
 
+    /// <summary>The allocation of a relay base; null for a host base.</summary>
+    public TurnClient? Turn { get; }
+
+    /// <summary>The allocations made from this host base, whose server's datagrams its receive loop unwraps.</summary>
+    public TurnClient[] Allocations { get; set; } = [];
+
+    /// <summary>False for a host base under the relay-only policy: it carries TURN traffic but forms no pairs.</summary>
+    public bool FormsPairs { get; set; } = true;
+
     /// <summary>Sends without throwing: UDP loss is normal, and an unreachable route is loss as far as ICE is concerned.</summary>
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (Turn is { } turn)
+        {
+            return turn.TrySend(datagram, destination);
+        }
+
         try
         {
             Socket.SendTo(datagram, SocketFlags.None, destination);
@@ -80,5 +108,19 @@ internal sealed class LocalSocket : IDisposable
         }
     }
 
-    public void Dispose() => Socket.Dispose();
+    /// <summary>Closes the socket; a relay base leaves it to its host base.</summary>
+    public void Dispose()
+    {
+        if (Turn is null)
+        {
+            Socket.Dispose();
+        }
+    }
+
+    /// <summary>Copies a peer's serialized address into <see cref="ReceiveAddress"/>, as a receive would have set it.</summary>
+    public void SetReceiveAddress(SocketAddress source)
+    {
+        ReceiveAddress.Size = source.Size;
+        source.Buffer.Span[..source.Size].CopyTo(ReceiveAddress.Buffer.Span);
+    }
 }

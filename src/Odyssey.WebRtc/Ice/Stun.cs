@@ -27,6 +27,14 @@ internal static class Stun
 
     public const ushort BindingMethod = 0x001;
 
+    // TURN methods (RFC 8656 §17).
+    public const ushort AllocateMethod = 0x003;
+    public const ushort RefreshMethod = 0x004;
+    public const ushort SendMethod = 0x006;
+    public const ushort DataMethod = 0x007;
+    public const ushort CreatePermissionMethod = 0x008;
+    public const ushort ChannelBindMethod = 0x009;
+
     // Attribute types (RFC 8489 §18.3, RFC 8445 §16.1).
     public const ushort MappedAddress = 0x0001;
     public const ushort Username = 0x0006;
@@ -34,6 +42,14 @@ internal static class Stun
     public const ushort ErrorCode = 0x0009;
     public const ushort UnknownAttributes = 0x000A;
     public const ushort XorMappedAddress = 0x0020;
+    public const ushort ChannelNumber = 0x000C;
+    public const ushort Lifetime = 0x000D;
+    public const ushort XorPeerAddress = 0x0012;
+    public const ushort Data = 0x0013;
+    public const ushort Realm = 0x0014;
+    public const ushort Nonce = 0x0015;
+    public const ushort XorRelayedAddress = 0x0016;
+    public const ushort RequestedTransport = 0x0019;
     public const ushort Priority = 0x0024;
     public const ushort UseCandidate = 0x0025;
     public const ushort Software = 0x8022;
@@ -46,6 +62,15 @@ internal static class Stun
     public const int Unauthorized = 401;
     public const int UnknownAttribute = 420;
     public const int RoleConflict = 487;
+
+    // Error codes of long-term credentials and TURN (RFC 8489 §9.2, RFC 8656 §18).
+    public const int Forbidden = 403;
+    public const int AllocationMismatch = 437;
+    public const int StaleNonce = 438;
+    public const int InsufficientCapacity = 508;
+
+    /// <summary>RFC 8489 §14.9/§14.10: REALM and NONCE values are under 764 bytes.</summary>
+    public const int MaxRealmOrNonceBytes = 763;
 
     /// <summary>Interleaves the 12 method bits with the 2 class bits (RFC 8489 §5, figure 3).</summary>
     public static ushort MessageType(ushort method, StunClass stunClass)

@@ -134,6 +134,13 @@ internal readonly ref struct StunMessage
 
     public IPEndPoint? MappedAddress => TryGetAttribute(Stun.MappedAddress, out var value) ? ReadAddress(value, xor: false) : null;
 
+    public IPEndPoint? XorRelayedAddress => TryGetAttribute(Stun.XorRelayedAddress, out var value) ? ReadAddress(value, xor: true) : null;
+
+    public IPEndPoint? XorPeerAddress => TryGetAttribute(Stun.XorPeerAddress, out var value) ? ReadAddress(value, xor: true) : null;
+
+    /// <summary>LIFETIME in seconds (RFC 8656 §18.2).</summary>
+    public uint? Lifetime => TryGetAttribute(Stun.Lifetime, out var value) ? BinaryPrimitives.ReadUInt32BigEndian(value) : null;
+
     /// <summary>ERROR-CODE as the number (300..699) and the reason phrase.</summary>
     public (int Code, string Reason)? Error
     {
@@ -215,24 +222,34 @@ internal readonly ref struct StunMessage
 
     private IPEndPoint ReadAddress(ReadOnlySpan<byte> value, bool xor)
     {
-        var port = BinaryPrimitives.ReadUInt16BigEndian(value[2..]);
-        var family = value[1];
-        Span<byte> address = stackalloc byte[family == 1 ? 4 : 16];
-        value.Slice(4, address.Length).CopyTo(address);
+        Span<byte> address = stackalloc byte[value[1] == 1 ? 4 : 16];
+        ushort port;
         if (xor)
         {
-            // RFC 8489 §14.2: port and address are xor'd with the cookie, IPv6 also with the transaction ID.
-            port ^= (ushort)(Stun.MagicCookie >> 16);
-            Span<byte> mask = stackalloc byte[16];
-            BinaryPrimitives.WriteUInt32BigEndian(mask, Stun.MagicCookie);
-            TransactionId.CopyTo(mask[4..]);
-            for (var i = 0; i < address.Length; i++)
-            {
-                address[i] ^= mask[i];
-            }
+            port = ReadXor(value, address);
+        }
+        else
+        {
+            port = BinaryPrimitives.ReadUInt16BigEndian(value[2..]);
+            value.Slice(4, address.Length).CopyTo(address);
         }
 
         return new IPEndPoint(new IPAddress(address), port);
+    }
+
+    /// <summary>RFC 8489 §14.2: port and address are xor'd with the cookie, IPv6 also with the transaction ID.</summary>
+    private ushort ReadXor(ReadOnlySpan<byte> value, Span<byte> address)
+    {
+        value.Slice(4, address.Length).CopyTo(address);
+        Span<byte> mask = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32BigEndian(mask, Stun.MagicCookie);
+        TransactionId.CopyTo(mask[4..]);
+        for (var i = 0; i < address.Length; i++)
+        {
+            address[i] ^= mask[i];
+        }
+
+        return (ushort)(BinaryPrimitives.ReadUInt16BigEndian(value[2..]) ^ (Stun.MagicCookie >> 16));
     }
 
     private readonly record struct ParseError(string? Field, int Offset, string? Reason);
@@ -323,6 +340,8 @@ internal readonly ref struct StunMessage
         {
             case Stun.MappedAddress:
             case Stun.XorMappedAddress:
+            case Stun.XorPeerAddress:
+            case Stun.XorRelayedAddress:
                 if (value.Length < 4)
                 {
                     return $"{value.Length} bytes, shorter than family and port";
@@ -338,8 +357,14 @@ internal readonly ref struct StunMessage
                 return value.Length > Stun.MaxUsernameBytes ? $"{value.Length} bytes, longer than {Stun.MaxUsernameBytes}" : null;
             case Stun.MessageIntegrity:
                 return value.Length == Stun.MessageIntegrityLength ? null : $"{value.Length} bytes, not 20";
+            case Stun.Realm:
+            case Stun.Nonce:
+                return value.Length > Stun.MaxRealmOrNonceBytes ? $"{value.Length} bytes, longer than {Stun.MaxRealmOrNonceBytes}" : null;
             case Stun.Fingerprint:
             case Stun.Priority:
+            case Stun.Lifetime:
+            case Stun.ChannelNumber:
+            case Stun.RequestedTransport:
                 return value.Length == 4 ? null : $"{value.Length} bytes, not 4";
             case Stun.IceControlled:
             case Stun.IceControlling:
@@ -375,6 +400,14 @@ internal readonly ref struct StunMessage
         Stun.Fingerprint => "FINGERPRINT",
         Stun.IceControlled => "ICE-CONTROLLED",
         Stun.IceControlling => "ICE-CONTROLLING",
+        Stun.ChannelNumber => "CHANNEL-NUMBER",
+        Stun.Lifetime => "LIFETIME",
+        Stun.XorPeerAddress => "XOR-PEER-ADDRESS",
+        Stun.Data => "DATA",
+        Stun.Realm => "REALM",
+        Stun.Nonce => "NONCE",
+        Stun.XorRelayedAddress => "XOR-RELAYED-ADDRESS",
+        Stun.RequestedTransport => "REQUESTED-TRANSPORT",
         _ => "attribute",
     };
 }

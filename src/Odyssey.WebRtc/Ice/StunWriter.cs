@@ -71,6 +71,47 @@ internal ref struct StunWriter
 
     public void AddMappedAddress(IPEndPoint endPoint) => AddAddress(Stun.MappedAddress, endPoint, xor: false);
 
+    public void AddXorPeerAddress(IPEndPoint endPoint) => AddAddress(Stun.XorPeerAddress, endPoint, xor: true);
+
+    public void AddXorRelayedAddress(IPEndPoint endPoint) => AddAddress(Stun.XorRelayedAddress, endPoint, xor: true);
+
+    /// <summary>REALM or NONCE echoed back exactly as the server sent them (RFC 8489 §9.2.3).</summary>
+    public void AddRealmOrNonce(ushort type, ReadOnlySpan<byte> value)
+    {
+        if (value.Length > Stun.MaxRealmOrNonceBytes)
+        {
+            throw new ArgumentException($"attribute 0x{type:X4} of {value.Length} bytes is longer than {Stun.MaxRealmOrNonceBytes}", nameof(value));
+        }
+
+        AddAttribute(type, value);
+    }
+
+    /// <summary>RFC 8656 §18.7: the protocol number in the first byte, then three RFFU bytes.</summary>
+    public void AddRequestedTransport(byte protocol)
+    {
+        var value = Begin(Stun.RequestedTransport, 4);
+        value.Clear();
+        value[0] = protocol;
+        End(4);
+    }
+
+    /// <summary>RFC 8656 §18.2: seconds; 0 in a Refresh deletes the allocation.</summary>
+    public void AddLifetime(uint seconds)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(Begin(Stun.Lifetime, 4), seconds);
+        End(4);
+    }
+
+    /// <summary>RFC 8656 §18.1: the channel number, then two RFFU bytes.</summary>
+    public void AddChannelNumber(ushort channel)
+    {
+        var value = Begin(Stun.ChannelNumber, 4);
+        BinaryPrimitives.WriteUInt16BigEndian(value, channel);
+        value[2] = 0;
+        value[3] = 0;
+        End(4);
+    }
+
     public void AddErrorCode(int code, string reason)
     {
         if (code is < 300 or > 699)

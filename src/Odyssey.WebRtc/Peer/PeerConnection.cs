@@ -400,6 +400,21 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary>Completes when the state is Connected; throws <see cref="PeerConnectionFailedException"/> if the connection fails first.</summary>
     public Task WhenConnectedAsync(CancellationToken cancellationToken = default) => _connected.Task.WaitAsync(cancellationToken);
 
+    /// <summary>The ICE pair carrying the connection (W3C getSelectedCandidatePair), or null before one is selected.</summary>
+    public IceSelectedPair? SelectedCandidatePair => CurrentIce()?.SelectedPair;
+
+    /// <summary>Why each TURN allocation that failed did so, naming the server (see <see cref="IceAgentOptions.TurnServers"/>).</summary>
+    public IReadOnlyList<string> TurnFailures => CurrentIce()?.TurnFailures ?? [];
+
+    /// <summary>The agent, read under our lock and used outside it, so our lock is never held while the agent's is taken.</summary>
+    private IceAgent? CurrentIce()
+    {
+        lock (_gate)
+        {
+            return _ice;
+        }
+    }
+
     /// <summary>A snapshot of the counters.</summary>
     public PeerConnectionStats GetStats()
     {

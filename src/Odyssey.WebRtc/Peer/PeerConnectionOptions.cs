@@ -20,7 +20,9 @@ public sealed record PeerConnectionOptions
     public static readonly TimeSpan DefaultRtcpInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// ICE: STUN servers (<see cref="IceAgentOptions.StunServers"/>), interface restriction
+    /// ICE: STUN and TURN servers (<see cref="IceAgentOptions.StunServers"/>, <see cref="IceAgentOptions.TurnServers"/>),
+    /// the transport policy (<see cref="IceAgentOptions.TransportPolicy"/>: <see cref="IceTransportPolicy.Relay"/> for
+    /// relay only, as W3C RTCConfiguration.iceTransportPolicy), interface restriction
     /// (<see cref="IceAgentOptions.LoopbackOnly"/>, <see cref="IceAgentOptions.Interfaces"/>) and timers.
     /// <see cref="IceAgentOptions.Controlling"/> is ignored: the offerer controls (RFC 8445 §6.1.1).
     /// </summary>

@@ -48,6 +48,16 @@ public sealed class CommandLineTests
         Assert.True(quiet);
     }
 
+    [Fact]
+    public void Parse_IceUsernameAndCredential_GoWithTheTurnServers()
+    {
+        var (options, _) = CommandLine.Parse(["--ice-server", "turn:127.0.0.1:3478", "--ice-username", "u", "--ice-credential", "p"]);
+
+        Assert.Equal(["turn:127.0.0.1:3478"], options.IceServers);
+        Assert.Equal("u", options.IceServerUsername);
+        Assert.Equal("p", options.IceServerCredential);
+    }
+
     [Theory]
     [InlineData("--host 0.0.0.0", "--allow-remote")]
     [InlineData("--port", "--port needs a value")]

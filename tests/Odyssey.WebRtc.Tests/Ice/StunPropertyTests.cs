@@ -14,6 +14,7 @@ public sealed class StunPropertyTests
         StunVectorTests.SampleIpv4Response,
         StunVectorTests.SampleIpv6Response,
         StunVectorTests.SampleLongTermRequest,
+        TurnAllocateSuccess(),
     ];
 
     [Fact]
@@ -62,6 +63,55 @@ public sealed class StunPropertyTests
         await Task.Run(() => mutated.Sample(Exercise, iter: 20_000)).WaitAsync(HangGuard);
     }
 
+    [Fact]
+    public async Task ChannelData_RandomAndMutatedBytes_ReadOrRejectWithinBounds()
+    {
+        var frames = Gen.Byte.Array[0, 64].Select(b =>
+        {
+            if (b.Length > 0 && b[0] % 2 == 0)
+            {
+                b[0] = (byte)(0x40 | (b[0] & 0x0F)); // mostly in the channel range, so the length check is reached
+            }
+
+            return b;
+        });
+
+        await Task.Run(() => frames.Sample(b =>
+        {
+            if (TurnChannelData.TryRead(b, out var channel, out var data))
+            {
+                Assert.InRange(channel, TurnChannelData.FirstChannel, TurnChannelData.LastChannel);
+                Assert.True(data.Length + TurnChannelData.HeaderLength <= b.Length);
+            }
+        }, iter: 20_000)).WaitAsync(HangGuard);
+    }
+
+    /// <summary>What the agent does with a datagram from a TURN server: a Data indication unwrapped, a response handled, never an exception.</summary>
+    private static bool ChannelDataOrIndication(StunMessage message, byte[] data)
+    {
+        var turn = new TurnClient(new IceTurnServer("turn:127.0.0.1", "u", "p"), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 3478), _ => true,
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), 2);
+        turn.Start(0);
+        turn.AddPeer(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5000), 0);
+        _ = turn.OnResponse(message, 0);
+        _ = turn.TryReadChannelData(data, out _, out _);
+        return turn.TryReadDataIndication(message, out _, out _);
+    }
+
+    private static byte[] TurnAllocateSuccess()
+    {
+        var buffer = new byte[256];
+        var writer = new StunWriter(buffer, Stun.AllocateMethod, StunClass.SuccessResponse, new byte[12]);
+        writer.AddXorRelayedAddress(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("2001:db8::5"), 50000));
+        writer.AddXorPeerAddress(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5000));
+        writer.AddLifetime(600);
+        writer.AddAttribute(Stun.Data, [1, 2, 3]);
+        writer.AddRealmOrNonce(Stun.Nonce, "nonce"u8);
+        writer.AddMessageIntegrity("k"u8);
+        writer.AddFingerprint();
+        return buffer[..writer.Length];
+    }
+
     /// <summary>Every getter and check must hold for anything Parse accepted.</summary>
     private static void Exercise(byte[] data)
     {
@@ -77,6 +127,10 @@ public sealed class StunPropertyTests
             _ = thrown.UseCandidate;
             _ = thrown.XorMappedAddress;
             _ = thrown.MappedAddress;
+            _ = thrown.XorRelayedAddress;
+            _ = thrown.XorPeerAddress;
+            _ = thrown.Lifetime;
+            _ = ChannelDataOrIndication(thrown, data);
             _ = thrown.Error;
             _ = thrown.UnknownAttributes;
             _ = thrown.VerifyMessageIntegrity("VOkJxbRl1RmTxUk/WvJxBt"u8);

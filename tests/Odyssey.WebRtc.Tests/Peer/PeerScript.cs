@@ -15,15 +15,23 @@ internal sealed class PeerScript : IDisposable
     {
     }
 
-    private PeerScript(string scriptName, string[] arguments, int unused)
+    private PeerScript(string scriptName, string[] arguments, int unused, IReadOnlyDictionary<string, string>? environment = null)
     {
         _ = unused;
         var script = Path.Combine(RepositoryRoot.Path, "tests", "Odyssey.WebRtc.Tests", "Peer", scriptName);
-        _process = new ToolProcess("/usr/bin/python3", [script, .. arguments]);
+        _process = new ToolProcess("/usr/bin/python3", [script, .. arguments], environment: environment);
     }
 
     /// <summary>aiortc_datachannel_peer.py: the data-channel exchange (see its docstring).</summary>
     public static PeerScript DataChannels(params string[] arguments) => new("aiortc_datachannel_peer.py", arguments, 0);
+
+    /// <summary>aiortc_datachannel_peer.py with a smaller exchange: <paramref name="small"/> strings and <paramref name="big"/> 200 KiB messages each way.</summary>
+    public static PeerScript DataChannels(int small, int big, params string[] arguments) =>
+        new("aiortc_datachannel_peer.py", arguments, 0, new Dictionary<string, string>
+        {
+            ["DC_SMALL"] = small.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DC_BIG"] = big.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 
     public string Transcript => _process.Transcript;
 
