@@ -18,7 +18,8 @@ namespace Odyssey.Media.FFmpeg;
 /// Pictures of the served layouts are decoded straight into pooled frames (zero-copy, see
 /// VideoDecoder.DirectRendering.cs): the codec may keep such a frame as a reference after handing it
 /// out, so it counts in the pool's <see cref="VideoFramePool.Outstanding"/> until the codec lets go
-/// (at the latest on <see cref="Reset"/> or <see cref="Dispose"/>). Treat received frames as read-only.
+/// (at the end of the stream or on <see cref="Reset"/> for most codecs, at the latest on
+/// <see cref="Dispose"/>). Treat received frames as read-only.
 /// </para>
 /// </remarks>
 public sealed partial class VideoDecoder : IDisposable
@@ -183,7 +184,8 @@ public sealed partial class VideoDecoder : IDisposable
             if (result == AvUtil.ErrorEof && DirectRendering)
             {
                 // Drained: the pictures the codec kept for prediction are pooled frames; give them back
-                // now rather than at Reset or Dispose, so a finished stream leaves the pool with nothing out.
+                // now rather than at Dispose. Single-threaded h264 and vp8 then hold none; vp9 keeps its
+                // next reference set and frame threads keep a few until Dispose.
                 AvCodec.FlushBuffers(_context);
             }
 
