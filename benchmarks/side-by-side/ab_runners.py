@@ -35,7 +35,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="ab-runners-")
     builds = {}
     for label, folder in (("A", args.a), ("B", args.b)):
-        runner = sbs.runner_command(folder)
+        runner = sbs.runner_command(os.path.abspath(folder))  # runs in a scratch folder
         pipeline = sbs.write_pipeline(workdir, args.case, f"{args.clip}-{label}", main_clip, raw_clip, sbs.has_decode_block(runner), False)
         builds[label] = [*runner, "run", pipeline, "--plain"]
 
