@@ -48,6 +48,7 @@ public sealed partial class VideoDecoder
         _self = GCHandle.Alloc(this);
         Layouts.WritePointer(_context, Layouts.CodecContextOpaque, GCHandle.ToIntPtr(_self));
         Layouts.WritePointer(_context, Layouts.CodecContextGetBuffer2, (nint)(delegate* unmanaged<nint, nint, int, int>)&GetBuffer);
+        Layouts.WriteInt32(_context, Layouts.CodecContextThreadSafeCallbacks, 1);
         DirectRendering = true;
     }
 

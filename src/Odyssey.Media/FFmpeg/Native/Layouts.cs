@@ -66,6 +66,12 @@ internal static unsafe class Layouts
     /// <summary>AVCodecContext.get_buffer2.</summary>
     public const int CodecContextGetBuffer2 = 408;
 
+    /// <summary>
+    /// AVCodecContext.thread_safe_callbacks (deprecated in lavc 59, still read): without it avcodec_open2
+    /// warns on every open that a custom get_buffer2 with frame threading must be thread-safe (ours is).
+    /// </summary>
+    public const int CodecContextThreadSafeCallbacks = 648;
+
     /// <summary>AVFrame.extended_data: must point at data[] for video.</summary>
     public const int FrameExtendedData = 96;
 
