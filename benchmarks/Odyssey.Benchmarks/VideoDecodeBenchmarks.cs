@@ -8,8 +8,9 @@ namespace Odyssey.Benchmarks;
 
 /// <summary>
 /// Decoding 1280×720 H.264 and VP8 with <see cref="VideoDecoder"/>, one codec thread, packets already
-/// in memory (read once in <see cref="Setup"/>), frames copied into the pool and released. One operation
-/// is one frame. Compare with `ffmpeg -threads 1 ... -f null -` on the same clips (see RESULTS.md).
+/// in memory (read once in <see cref="Setup"/>), frames released at once. One operation is one frame.
+/// <see cref="DirectRendering"/> true: libavcodec decodes into pooled frames (zero-copy, the default);
+/// false: each picture is copied out of libavcodec's own buffer into a pooled frame (the old path). Compare with `ffmpeg -threads 1 ... -f null -` on the same clips (see RESULTS.md).
 /// </summary>
 [MemoryDiagnoser]
 public class VideoDecodeBenchmarks
@@ -24,6 +25,9 @@ public class VideoDecodeBenchmarks
 
     [Params(VideoCodec.H264, VideoCodec.Vp8)]
     public VideoCodec Codec { get; set; }
+
+    [Params(true, false)]
+    public bool DirectRendering { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -45,7 +49,7 @@ public class VideoDecodeBenchmarks
             }
         }
 
-        _decoder = new VideoDecoder(Codec, _frames, threads: 1);
+        _decoder = new VideoDecoder(Codec, _frames, threads: 1, DirectRendering);
     }
 
     [GlobalCleanup]

@@ -14,8 +14,15 @@ namespace Odyssey.Media.FFmpeg;
 /// packets and the decoder must carry on. After such an error <see cref="KeyframeNeeded"/> is set (and
 /// <see cref="KeyframeRequested"/> raised) and pictures are discarded until a keyframe decodes, because
 /// frames predicted from a broken reference are garbage.
+/// <para>
+/// Pictures of the served layouts are decoded straight into pooled frames (zero-copy, see
+/// VideoDecoder.DirectRendering.cs): the codec may keep such a frame as a reference after handing it
+/// out, so it counts in the pool's <see cref="VideoFramePool.Outstanding"/> until the codec lets go
+/// (at the end of the stream or on <see cref="Reset"/> for most codecs, at the latest on
+/// <see cref="Dispose"/>). Treat received frames as read-only.
+/// </para>
 /// </remarks>
-public sealed class VideoDecoder : IDisposable
+public sealed partial class VideoDecoder : IDisposable
 {
     /// <summary>Codec threads by default: one, so a pipeline's blocks, not the codec, own the cores.</summary>
     public const int DefaultThreads = 1;
@@ -37,7 +44,16 @@ public sealed class VideoDecoder : IDisposable
     private bool _endOfStreamSent;
 
     /// <summary>Opens a decoder for <paramref name="codec"/> that rents its output frames from <paramref name="pool"/>.</summary>
-    public unsafe VideoDecoder(VideoCodec codec, VideoFramePool pool, int threads = DefaultThreads)
+    public VideoDecoder(VideoCodec codec, VideoFramePool pool, int threads = DefaultThreads)
+        : this(codec, pool, threads, directRendering: true)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor; <paramref name="directRendering"/> false always copies pictures out of
+    /// libavcodec's own buffers (the reference path tests and benchmarks compare against).
+    /// </summary>
+    internal unsafe VideoDecoder(VideoCodec codec, VideoFramePool pool, int threads, bool directRendering)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
@@ -57,6 +73,11 @@ public sealed class VideoDecoder : IDisposable
         {
             Dispose();
             throw new OutOfMemoryException($"FFmpeg could not allocate the {codec} decoder's context, packet or frame");
+        }
+
+        if (directRendering)
+        {
+            InstallDirectRendering(decoder);
         }
 
         // Options go through a dictionary so we never write AVCodecContext fields by offset.
@@ -160,6 +181,14 @@ public sealed class VideoDecoder : IDisposable
         while (true)
         {
             var result = AvCodec.ReceiveFrame(_context, _frame);
+            if (result == AvUtil.ErrorEof && DirectRendering)
+            {
+                // Drained: the pictures the codec kept for prediction are pooled frames; give them back
+                // now rather than at Dispose. Single-threaded h264 and vp8 then hold none; vp9 keeps its
+                // next reference set and frame threads keep a few until Dispose.
+                AvCodec.FlushBuffers(_context);
+            }
+
             if (result == AvUtil.ErrorAgain || result == AvUtil.ErrorEof)
             {
                 frame = null;
@@ -189,7 +218,7 @@ public sealed class VideoDecoder : IDisposable
                 }
 
                 KeyframeNeeded = false;
-                frame = CopyOut();
+                frame = TakeDirect() ?? CopyOut();
                 return true;
             }
             finally
@@ -219,7 +248,9 @@ public sealed class VideoDecoder : IDisposable
             _scaler = 0;
         }
 
+        // Frees the pictures the codec still holds, so their pooled frames go back before the handle goes.
         AvCodec.FreeContext(ref _context);
+        ReleaseDirectRendering();
     }
 
     private void MarkCorrupt()
@@ -234,6 +265,7 @@ public sealed class VideoDecoder : IDisposable
 
     private unsafe VideoFrame CopyOut()
     {
+        CopiedFrames++;
         var width = Layouts.ReadInt32(_frame, Layouts.FrameWidth);
         var height = Layouts.ReadInt32(_frame, Layouts.FrameHeight);
         var native = Layouts.ReadInt32(_frame, Layouts.FrameFormat);

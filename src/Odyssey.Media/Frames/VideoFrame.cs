@@ -11,29 +11,42 @@ public sealed class VideoFrame : IRefCounted
     private readonly byte[] _buffer;
     private readonly int[] _offsets = new int[3];
     private readonly int[] _strides = new int[3];
+    private readonly int _start;
     private ReferenceCount _references;
+    private int _width;
+    private int _height;
 
-    internal VideoFrame(VideoFramePool pool, FrameShape shape, byte[] buffer)
+    internal unsafe VideoFrame(VideoFramePool pool, FrameShape shape, byte[] buffer)
     {
         _pool = pool;
         _buffer = buffer;
         Shape = shape;
-        var offset = 0;
+        _width = shape.Width;
+        _height = shape.Height;
+
+        // The array lives on the pinned object heap, so its address, and this offset, never change.
+        fixed (byte* start = buffer)
+        {
+            var misalignment = (int)((nuint)start % FrameShape.PlaneAlignment);
+            _start = misalignment == 0 ? 0 : FrameShape.PlaneAlignment - misalignment;
+        }
+
+        var offset = _start;
         for (var plane = 0; plane < shape.PlaneCount; plane++)
         {
             _offsets[plane] = offset;
             _strides[plane] = shape.Stride(plane);
-            offset += _strides[plane] * PixelFormats.PlaneHeight(shape.Format, plane, shape.Height);
+            offset += shape.PlaneSpan(plane);
         }
     }
 
     internal FrameShape Shape { get; }
 
     /// <summary>Width in pixels.</summary>
-    public int Width => Shape.Width;
+    public int Width => _width;
 
     /// <summary>Height in pixels.</summary>
-    public int Height => Shape.Height;
+    public int Height => _height;
 
     /// <summary>Pixel layout.</summary>
     public PixelFormat Format => Shape.Format;
@@ -136,9 +149,38 @@ public sealed class VideoFrame : IRefCounted
         }
     }
 
+    /// <summary>
+    /// Address and length of the planes as one block (first plane's start to the last one's end), for
+    /// handing the whole frame to a decoder.
+    /// </summary>
+    internal unsafe (nint Start, int Length) GetPlanesBlock()
+    {
+        fixed (byte* start = &_buffer[_start])
+        {
+            return ((nint)start, Shape.PlanesSize());
+        }
+    }
+
+    /// <summary>
+    /// Shows only the top-left <paramref name="width"/> x <paramref name="height"/> pixels: a decoder
+    /// allocates for the coded size (1088 rows for 1080p H.264) and crops on output.
+    /// </summary>
+    internal void SetVisibleSize(int width, int height)
+    {
+        if (width <= 0 || height <= 0 || width > Shape.Width || height > Shape.Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height} does not fit a {Shape.Width}x{Shape.Height} frame");
+        }
+
+        _width = width;
+        _height = height;
+    }
+
     internal void Revive()
     {
         _references.Reset();
+        _width = Shape.Width;
+        _height = Shape.Height;
         Index = 0;
         Pts = TimeSpan.Zero;
         CaptureTime = default;

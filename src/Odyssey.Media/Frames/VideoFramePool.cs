@@ -41,7 +41,25 @@ public sealed class VideoFramePool
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        var shape = new FrameShape(width, height, format);
+        return Rent(new FrameShape(width, height, format));
+    }
+
+    /// <summary>
+    /// Rents a frame a decoder writes into directly: <paramref name="width"/> x <paramref name="height"/>
+    /// pixels in rows of the codec's aligned <paramref name="paddedWidth"/>, with
+    /// <paramref name="paddedHeight"/> rows allocated, every plane 64-byte aligned.
+    /// </summary>
+    internal VideoFrame RentPadded(int width, int height, PixelFormat format, int paddedWidth, int paddedHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfLessThan(paddedWidth, width);
+        ArgumentOutOfRangeException.ThrowIfLessThan(paddedHeight, height);
+        return Rent(new FrameShape(width, height, format, paddedWidth, paddedHeight));
+    }
+
+    private VideoFrame Rent(FrameShape shape)
+    {
         if (!_free.GetOrAdd(shape, static _ => new IdleBin<VideoFrame>()).TryTake(out var frame))
         {
             var buffer = GC.AllocateUninitializedArray<byte>(shape.BufferSize(), pinned: true);

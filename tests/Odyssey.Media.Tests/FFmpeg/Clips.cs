@@ -60,6 +60,34 @@ public sealed class Clips : IDisposable
         }
     }
 
+    /// <summary>
+    /// A yuv420p clip of <paramref name="width"/> x <paramref name="height"/> (other sizes than the
+    /// default: sizes the codec crops, or rows that need widening to the codec's alignment), made on first use.
+    /// </summary>
+    public string SizedClip(VideoCodec codec, int width, int height)
+    {
+        lock (_gate)
+        {
+            var key = (codec, $"{width}x{height}");
+            if (_clips.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            var (extension, encoder) = codec switch
+            {
+                VideoCodec.H264 => ("h264", "-c:v libx264 -profile:v baseline -bsf:v h264_mp4toannexb -f h264"),
+                VideoCodec.Vp8 => ("ivf", "-c:v libvpx -b:v 300k -f ivf"),
+                VideoCodec.Vp9 => ("ivf", "-c:v libvpx-vp9 -b:v 300k -deadline realtime -cpu-used 8 -f ivf"),
+                _ => throw new ArgumentOutOfRangeException(nameof(codec)),
+            };
+            var clip = Path.Combine(Folder, $"{codec}-{width}x{height}.{extension}".ToLowerInvariant());
+            RunFfmpeg($"-f lavfi -i testsrc2=size={width}x{height}:rate=30 -frames:v {FrameCount} -pix_fmt yuv420p -g {KeyframeInterval} {encoder} \"{clip}\"");
+            _clips[key] = clip;
+            return clip;
+        }
+    }
+
     /// <summary>ffmpeg's own I420 decode of <paramref name="clip"/>, frame by frame.</summary>
     public List<byte[]> ReferenceFrames(VideoCodec codec, string clip)
     {

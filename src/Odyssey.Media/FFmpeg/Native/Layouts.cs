@@ -50,6 +50,39 @@ internal static unsafe class Layouts
 
     // ---- end of encoder group -----------------------------------------------------------------------
 
+    // ---- Zero-copy decoding (VideoDecoder.DirectRendering) -------------------------------------------
+    // Measured with offsetof against Debian 12's libavcodec-dev/libavutil-dev 7:5.1.9 headers (unpacked
+    // only for the probe; benchmarks/RESULTS.md, FFmpeg decode). Neither callback has an AVOption.
+
+    /// <summary>AVCodec.capabilities (after name, long_name, type, id).</summary>
+    public const int CodecCapabilities = 24;
+
+    /// <summary>AV_CODEC_CAP_DR1: the decoder calls get_buffer2 for every picture and accepts our buffers.</summary>
+    public const int CodecCapabilityDirectRendering = 1 << 1;
+
+    /// <summary>AVCodecContext.opaque: our handle back to the decoder, read by the callback.</summary>
+    public const int CodecContextOpaque = 48;
+
+    /// <summary>AVCodecContext.get_buffer2.</summary>
+    public const int CodecContextGetBuffer2 = 408;
+
+    /// <summary>
+    /// AVCodecContext.thread_safe_callbacks (deprecated in lavc 59, still read): without it avcodec_open2
+    /// warns on every open that a custom get_buffer2 with frame threading must be thread-safe (ours is).
+    /// </summary>
+    public const int CodecContextThreadSafeCallbacks = 648;
+
+    /// <summary>AVFrame.extended_data: must point at data[] for video.</summary>
+    public const int FrameExtendedData = 96;
+
+    /// <summary>AVFrame.buf[0] (AVBufferRef*, eight of them).</summary>
+    public const int FrameBuffers = 224;
+
+    /// <summary>Length of AVFrame.data[] and linesize[] (AV_NUM_DATA_POINTERS).</summary>
+    public const int FramePlanePointers = 8;
+
+    // ---- end of zero-copy group ----------------------------------------------------------------------
+
     public static int ReadInt32(nint structure, int offset) => *(int*)(structure + offset);
 
     public static long ReadInt64(nint structure, int offset) => *(long*)(structure + offset);
