@@ -163,14 +163,33 @@ internal readonly record struct StunServerAddress(string Host, int Port)
             rest = rest[..query];
         }
 
-        string host;
-        var portText = string.Empty;
+        if (!TrySplitHostPort(rest, out var host, out var port, out var unclosedBracket))
+        {
+            throw new ArgumentException(unclosedBracket
+                ? $"IceAgentOptions.StunServers entry '{uri}' has an unclosed IPv6 bracket"
+                : $"IceAgentOptions.StunServers entry '{uri}' is not stun:host[:port]", nameof(uri));
+        }
+
+        return new StunServerAddress(host, port);
+    }
+
+    /// <summary>
+    /// The host and port of a STUN or TURN URL's <c>host[:port]</c> part (the scheme and query already cut
+    /// off; an IPv6 literal in brackets); both default to port 3478 (RFC 8489 §9, RFC 8656 §18).
+    /// </summary>
+    internal static bool TrySplitHostPort(string rest, out string host, out int port, out bool unclosedBracket)
+    {
+        string portText;
+        unclosedBracket = false;
+        port = DefaultPort;
         if (rest.StartsWith('['))
         {
             var close = rest.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                throw new ArgumentException($"IceAgentOptions.StunServers entry '{uri}' has an unclosed IPv6 bracket", nameof(uri));
+                host = string.Empty;
+                unclosedBracket = true;
+                return false;
             }
 
             host = rest[1..close];
@@ -183,12 +202,7 @@ internal readonly record struct StunServerAddress(string Host, int Port)
             portText = colon >= 0 ? rest[(colon + 1)..] : string.Empty;
         }
 
-        var port = DefaultPort;
-        if (host.Length == 0 || (portText.Length > 0 && (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)))
-        {
-            throw new ArgumentException($"IceAgentOptions.StunServers entry '{uri}' is not stun:host[:port]", nameof(uri));
-        }
-
-        return new StunServerAddress(host, port);
+        return host.Length > 0 && (portText.Length == 0 ||
+            (int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535));
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Odyssey.WebRtc.Ice;
 
@@ -80,31 +79,9 @@ internal readonly record struct TurnServerAddress(string Host, int Port)
             }
         }
 
-        string host;
-        string portText;
-        if (rest.StartsWith('['))
+        if (!StunServerAddress.TrySplitHostPort(rest, out var host, out var port, out var unclosedBracket))
         {
-            var close = rest.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0)
-            {
-                error = "has an unclosed IPv6 bracket";
-                return false;
-            }
-
-            host = rest[1..close];
-            portText = close + 1 < rest.Length && rest[close + 1] == ':' ? rest[(close + 2)..] : string.Empty;
-        }
-        else
-        {
-            var colon = rest.LastIndexOf(':');
-            host = colon >= 0 ? rest[..colon] : rest;
-            portText = colon >= 0 ? rest[(colon + 1)..] : string.Empty;
-        }
-
-        var port = DefaultPort;
-        if (host.Length == 0 || (portText.Length > 0 && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)))
-        {
-            error = "is not turn:host[:port][?transport=udp]";
+            error = unclosedBracket ? "has an unclosed IPv6 bracket" : "is not turn:host[:port][?transport=udp]";
             return false;
         }
 
