@@ -1,4 +1,3 @@
-
 namespace Odyssey.WebRtc.Ice;
 
 /// <summary>Which local candidates ICE may use (W3C RTCIceTransportPolicy).</summary>
