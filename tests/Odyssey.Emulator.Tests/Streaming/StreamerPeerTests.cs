@@ -83,18 +83,35 @@ internal sealed class ClientPeer : IAsyncDisposable
 {
     private readonly TestClient _client;
     private readonly VideoFramePool _frames = new();
-    private readonly VideoDecoder _decoder;
+    private VideoDecoder? _decoder;
     private readonly List<JsonObject> _replies = [];
     private readonly TaskCompletionSource<RtcDataChannel> _toStreamer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _repliesSeen;
 
+    /// <summary>
+    /// Listens for the streamer's channels before anything is negotiated: the streamer opens them as soon as
+    /// DTLS is up, and a loaded machine can deliver both before a later subscription, losing every reply.
+    /// </summary>
     private ClientPeer(TestClient client, PeerConnection connection)
     {
         _client = client;
         Connection = connection;
         connection.DataChannel += OnDataChannel;
-        _decoder = new VideoDecoder(connection.RemoteVideo!.Codec, _frames);
-        _decoder.KeyframeRequested += (_, _) => connection.RemoteVideo.RequestKeyframe();
+    }
+
+    /// <summary>Made on first use: the remote video's codec is known only once the offer is applied.</summary>
+    private VideoDecoder Decoder
+    {
+        get
+        {
+            if (_decoder is null)
+            {
+                _decoder = new VideoDecoder(Connection.RemoteVideo!.Codec, _frames);
+                _decoder.KeyframeRequested += (_, _) => Connection.RemoteVideo.RequestKeyframe();
+            }
+
+            return _decoder;
+        }
     }
 
     public PeerConnection Connection { get; }
@@ -105,6 +122,7 @@ internal sealed class ClientPeer : IAsyncDisposable
         await client.ConnectSignallingAsync();
         var offer = await client.WaitForAsync("offer");
         var connection = new PeerConnection(new PeerConnectionOptions { Ice = new IceAgentOptions { LoopbackOnly = true, UseIPv6 = false } });
+        var peer = new ClientPeer(client, connection);
         connection.LocalCandidate += candidate => _ = client.SendAsync(new JsonObject
         {
             ["type"] = "ice_candidate",
@@ -127,7 +145,6 @@ internal sealed class ClientPeer : IAsyncDisposable
             }
         });
         await connection.WhenConnectedAsync().WaitAsync(TestClient.Timeout);
-        var peer = new ClientPeer(client, connection);
         return peer;
     }
 
@@ -169,14 +186,14 @@ internal sealed class ClientPeer : IAsyncDisposable
             var packet = await Connection.RemoteVideo!.Frames.ReadAsync(cancel.Token);
             try
             {
-                _decoder.Send(packet);
+                Decoder.Send(packet);
             }
             finally
             {
                 packet.Release();
             }
 
-            while (_decoder.TryReceive(out var frame))
+            while (Decoder.TryReceive(out var frame))
             {
                 if (FrameIndexCode.TryRead(frame, out var index))
                 {
@@ -229,7 +246,7 @@ internal sealed class ClientPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _decoder.Dispose();
+        _decoder?.Dispose();
         await Connection.DisposeAsync();
     }
 }
