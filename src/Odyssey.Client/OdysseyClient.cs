@@ -196,7 +196,47 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// <exception cref="OdysseyAuthError">The API key was refused.</exception>
     /// <exception cref="OdysseyUsageError">A usage limit (429).</exception>
     /// <exception cref="OdysseyConnectionError">Another connect is running, or connecting failed after every retry.</exception>
-    public async Task ConnectAsync(OdysseyEventHandlers? handlers = null, CancellationToken cancellationToken = default)
+    public Task ConnectAsync(OdysseyEventHandlers? handlers = null, CancellationToken cancellationToken = default) =>
+        ConnectOnceAsync(handlers, ConnectThroughApiAsync, cancellationToken);
+
+    private async Task ConnectThroughApiAsync(CancellationToken cancellationToken)
+    {
+        string signalingUrl;
+        string sessionId;
+        string? sessionToken;
+        if (_config.Dev?.SignalingUrl is { } devUrl)
+        {
+            signalingUrl = devUrl;
+            sessionId = _config.Dev.SessionId!;
+            sessionToken = _config.Dev.SessionToken;
+        }
+        else
+        {
+            SetStatus(ConnectionStatus.Authenticating, "Connecting to Odyssey...");
+            var credentials = await MintAsync(cancellationToken).ConfigureAwait(false);
+            signalingUrl = credentials.SignalingUrl;
+            sessionId = credentials.SessionId;
+            sessionToken = credentials.SessionToken;
+            lock (_gate)
+            {
+                _capabilities = credentials.Capabilities;
+            }
+        }
+
+        lock (_gate)
+        {
+            _sessionId = sessionId;
+        }
+
+        SetStatus(ConnectionStatus.Connecting, "Connecting to signaling server...");
+        await RunAttemptsAsync(signalingUrl, sessionId, sessionToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One connect at a time, whatever the way in: a typed error fails the client, a cancellation tears the
+    /// half-made connection down quietly, and the next connect may start either way.
+    /// </summary>
+    private async Task ConnectOnceAsync(OdysseyEventHandlers? handlers, Func<CancellationToken, Task> connect, CancellationToken cancellationToken)
     {
         if (!BeginConnect(handlers))
         {
@@ -206,35 +246,7 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         BeginTelemetry();
         try
         {
-            string signalingUrl;
-            string sessionId;
-            string? sessionToken;
-            if (_config.Dev?.SignalingUrl is { } devUrl)
-            {
-                signalingUrl = devUrl;
-                sessionId = _config.Dev.SessionId!;
-                sessionToken = _config.Dev.SessionToken;
-            }
-            else
-            {
-                SetStatus(ConnectionStatus.Authenticating, "Connecting to Odyssey...");
-                var credentials = await MintAsync(cancellationToken).ConfigureAwait(false);
-                signalingUrl = credentials.SignalingUrl;
-                sessionId = credentials.SessionId;
-                sessionToken = credentials.SessionToken;
-                lock (_gate)
-                {
-                    _capabilities = credentials.Capabilities;
-                }
-            }
-
-            lock (_gate)
-            {
-                _sessionId = sessionId;
-            }
-
-            SetStatus(ConnectionStatus.Connecting, "Connecting to signaling server...");
-            await RunAttemptsAsync(signalingUrl, sessionId, sessionToken, cancellationToken).ConfigureAwait(false);
+            await connect(cancellationToken).ConfigureAwait(false);
         }
         catch (OdysseyError error)
         {
@@ -262,41 +274,23 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     }
 
     /// <summary>Connects with credentials from <see cref="CreateClientCredentialsAsync"/> (steps 7–8 only).</summary>
-    public async Task ConnectWithCredentialsAsync(ClientCredentials credentials, OdysseyEventHandlers? handlers = null, CancellationToken cancellationToken = default)
+    public Task ConnectWithCredentialsAsync(ClientCredentials credentials, OdysseyEventHandlers? handlers = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        if (!BeginConnect(handlers))
+        return ConnectOnceAsync(handlers, token => ConnectWithCredentialsCoreAsync(credentials, token), cancellationToken);
+    }
+
+    private async Task ConnectWithCredentialsCoreAsync(ClientCredentials credentials, CancellationToken cancellationToken)
+    {
+        _secrets.Add(credentials.SessionToken);
+        lock (_gate)
         {
-            return;
+            _sessionId = credentials.SessionId;
+            _capabilities = credentials.Capabilities;
         }
 
-        BeginTelemetry();
-        try
-        {
-            _secrets.Add(credentials.SessionToken);
-            lock (_gate)
-            {
-                _sessionId = credentials.SessionId;
-                _capabilities = credentials.Capabilities;
-            }
-
-            SetStatus(ConnectionStatus.Connecting, "Connecting with pre-minted credentials...");
-            await RunAttemptsAsync(credentials.SignalingUrl, credentials.SessionId, credentials.SessionToken, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OdysseyError error)
-        {
-            Fail(error);
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            await TearDownAsync(ConnectionStatus.Disconnected, "Connect cancelled", fireDisconnected: false).ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            Volatile.Write(ref _connectInProgress, 0);
-        }
+        SetStatus(ConnectionStatus.Connecting, "Connecting with pre-minted credentials...");
+        await RunAttemptsAsync(credentials.SignalingUrl, credentials.SessionId, credentials.SessionToken, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
