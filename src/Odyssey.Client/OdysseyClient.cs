@@ -1,8 +1,6 @@
 using System.Net.WebSockets;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Odyssey.Client.Api;
@@ -50,8 +48,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly VideoFramePool _framePool = new();
-    private readonly Channel<VideoFrame> _decodedFrames;
-    private readonly Channel<EncodedPacket> _encodedFrames;
+    private readonly DropOldestQueue<VideoFrame> _decodedFrames;
+    private readonly DropOldestQueue<EncodedPacket> _encodedFrames;
     private OdysseyEventHandlers _handlers = new();
     private ConnectionStatus _status = ConnectionStatus.Disconnected;
     private string? _sessionId;
@@ -67,8 +65,6 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     private TaskCompletionSource? _pendingEnd;
     private volatile bool _wantDecoded;
     private volatile bool _wantEncoded;
-    private long _droppedDecoded;
-    private long _droppedEncoded;
     private bool _disposed;
 
     /// <summary>Creates a client; nothing is sent until a method is called.</summary>
@@ -86,20 +82,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
         _secrets.Add(_config.Dev?.SessionToken);
         _api = new OdysseyApi(_http, _config.ApiUrl, _config.ApiKey, _time, _secrets, _log);
         _telemetry = _config.EnableTelemetry ? new TelemetryReporter(_http, _config.ApiUrl, _config.ApiKey, _log) : null;
-        _decodedFrames = Channel.CreateBounded<VideoFrame>(
-            new BoundedChannelOptions(_config.Advanced.FrameQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
-            frame =>
-            {
-                Interlocked.Increment(ref _droppedDecoded);
-                frame.Release();
-            });
-        _encodedFrames = Channel.CreateBounded<EncodedPacket>(
-            new BoundedChannelOptions(PeerConnectionOptions.DefaultReceiveQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
-            packet =>
-            {
-                Interlocked.Increment(ref _droppedEncoded);
-                packet.Release();
-            });
+        _decodedFrames = new DropOldestQueue<VideoFrame>(_config.Advanced.FrameQueueCapacity);
+        _encodedFrames = new DropOldestQueue<EncodedPacket>(PeerConnectionOptions.DefaultReceiveQueueCapacity);
     }
 
     /// <summary>The connection status (§6).</summary>
@@ -184,10 +168,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     }
 
     /// <summary>Decoded frames dropped because the <see cref="ReadFramesAsync"/> reader fell behind.</summary>
-    public long DroppedFrames => Interlocked.Read(ref _droppedDecoded);
+    public long DroppedFrames => _decodedFrames.Dropped;
 
     /// <summary>Encoded frames dropped because the <see cref="ReadEncodedFramesAsync"/> reader fell behind.</summary>
-    public long DroppedEncodedFrames => Interlocked.Read(ref _droppedEncoded);
+    public long DroppedEncodedFrames => _encodedFrames.Dropped;
 
     /// <summary>
     /// Connects (§2): auth, region probe, queue, session token, then signalling and WebRTC with retries.
@@ -445,16 +429,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// (release it). One reader at a time; decoding starts with the first call. When the reader falls behind
     /// the oldest frames are dropped (<see cref="DroppedFrames"/>). Ends when the client is disposed.
     /// </summary>
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<VideoFrame> ReadFramesAsync(CancellationToken cancellationToken = default)
     {
         _wantDecoded = true;
-        while (await _decodedFrames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (_decodedFrames.Reader.TryRead(out var frame))
-            {
-                yield return frame;
-            }
-        }
+        return _decodedFrames.ReadAllAsync(cancellationToken);
     }
 
     /// <summary>
@@ -462,16 +440,10 @@ public sealed partial class OdysseyClient : IAsyncDisposable
     /// decode themselves. Queueing starts with the first call; a slow reader loses the oldest
     /// (<see cref="DroppedEncodedFrames"/>).
     /// </summary>
-    public async IAsyncEnumerable<EncodedPacket> ReadEncodedFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EncodedPacket> ReadEncodedFramesAsync(CancellationToken cancellationToken = default)
     {
         _wantEncoded = true;
-        while (await _encodedFrames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (_encodedFrames.Reader.TryRead(out var packet))
-            {
-                yield return packet;
-            }
-        }
+        return _encodedFrames.ReadAllAsync(cancellationToken);
     }
 
     /// <summary>Disconnects, ends the frame streams and releases what they still hold.</summary>
@@ -484,17 +456,8 @@ public sealed partial class OdysseyClient : IAsyncDisposable
 
         await TearDownAsync(ConnectionStatus.Disconnected, "Disconnected", fireDisconnected: true).ConfigureAwait(false);
         _disposed = true;
-        _decodedFrames.Writer.TryComplete();
-        _encodedFrames.Writer.TryComplete();
-        while (_decodedFrames.Reader.TryRead(out var frame))
-        {
-            frame.Release();
-        }
-
-        while (_encodedFrames.Reader.TryRead(out var packet))
-        {
-            packet.Release();
-        }
+        _decodedFrames.CompleteAndReleaseRest();
+        _encodedFrames.CompleteAndReleaseRest();
 
         if (_telemetry is not null)
         {

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Odyssey.Client.Api;
@@ -66,12 +64,11 @@ public sealed class SpectatorConnection : IAsyncDisposable
     private readonly ILogger _log;
     private readonly SpectatorOptions _options;
     private readonly VideoFramePool _framePool = new();
-    private readonly Channel<VideoFrame> _decoded;
-    private readonly Channel<EncodedPacket> _encoded;
+    private readonly DropOldestQueue<VideoFrame> _decoded;
+    private readonly DropOldestQueue<EncodedPacket> _encoded;
     private FrameReceiver? _receiver;
     private volatile bool _wantDecoded;
     private int _closed;
-    private long _droppedDecoded;
 
     private SpectatorConnection(PeerConnection peer, Uri sessionUrl, HttpClient http, bool ownsHttp, ILogger log, SpectatorOptions options)
     {
@@ -81,16 +78,10 @@ public sealed class SpectatorConnection : IAsyncDisposable
         _ownsHttp = ownsHttp;
         _log = log;
         _options = options;
-        _decoded = Channel.CreateBounded<VideoFrame>(
-            new BoundedChannelOptions(options.FrameQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
-            frame =>
-            {
-                Interlocked.Increment(ref _droppedDecoded);
-                frame.Release();
-            });
+        _decoded = new DropOldestQueue<VideoFrame>(options.FrameQueueCapacity);
 
         // Spectators take decoded frames only; the receiver's encoded queue is never asked for.
-        _encoded = Channel.CreateBounded<EncodedPacket>(1);
+        _encoded = new DropOldestQueue<EncodedPacket>(1);
     }
 
     /// <summary>The WHEP session URL (the POST's <c>Location</c>), which DELETE ends.</summary>
@@ -109,22 +100,16 @@ public sealed class SpectatorConnection : IAsyncDisposable
     public long DecodedFrames => _receiver?.DecodedFrames ?? 0;
 
     /// <summary>Decoded frames dropped because the <see cref="ReadFramesAsync"/> reader fell behind.</summary>
-    public long DroppedFrames => Interlocked.Read(ref _droppedDecoded);
+    public long DroppedFrames => _decoded.Dropped;
 
     /// <summary>
     /// Decoded frames in <see cref="SpectatorOptions.FramePixelFormat"/>, in order, each OWNED by the reader
     /// (release it). One reader at a time. Ends when the connection is left or the broadcast's video ends.
     /// </summary>
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<VideoFrame> ReadFramesAsync(CancellationToken cancellationToken = default)
     {
         _wantDecoded = true;
-        while (await _decoded.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (_decoded.Reader.TryRead(out var frame))
-            {
-                yield return frame;
-            }
-        }
+        return _decoded.ReadAllAsync(cancellationToken);
     }
 
     /// <summary>Leaves: DELETE on the session URL (if still connected, as both official clients), then closes.</summary>
@@ -355,11 +340,8 @@ public sealed class SpectatorConnection : IAsyncDisposable
         }
 
         await _peer.DisposeAsync().ConfigureAwait(false);
-        _decoded.Writer.TryComplete();
-        while (_decoded.Reader.TryRead(out var frame))
-        {
-            frame.Release();
-        }
+        _decoded.CompleteAndReleaseRest();
+        _encoded.CompleteAndReleaseRest();
 
         if (_ownsHttp)
         {
