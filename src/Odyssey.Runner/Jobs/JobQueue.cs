@@ -51,22 +51,8 @@ internal sealed class JobQueue : IAsyncDisposable
                     DuplicateWindow = DuplicateWindow,
                 },
                 cancellationToken).ConfigureAwait(false);
-            await jetStream.CreateOrUpdateStreamAsync(
-                new StreamConfig(JobNames.ResultStream, [JobNames.ResultSubject])
-                {
-                    Storage = StreamConfigStorage.File,
-                    DuplicateWindow = DuplicateWindow,
-                    MaxAge = HistoryAge,
-                },
-                cancellationToken).ConfigureAwait(false);
-            await jetStream.CreateOrUpdateStreamAsync(
-                new StreamConfig(JobNames.DeadLetterStream, [JobNames.DeadLetterSubject])
-                {
-                    Storage = StreamConfigStorage.File,
-                    DuplicateWindow = DuplicateWindow,
-                    MaxAge = HistoryAge,
-                },
-                cancellationToken).ConfigureAwait(false);
+            await jetStream.CreateOrUpdateStreamAsync(HistoryStream(JobNames.ResultStream, JobNames.ResultSubject), cancellationToken).ConfigureAwait(false);
+            await jetStream.CreateOrUpdateStreamAsync(HistoryStream(JobNames.DeadLetterStream, JobNames.DeadLetterSubject), cancellationToken).ConfigureAwait(false);
             var kv = new NatsKVContext(jetStream);
             var states = await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(JobNames.StateBucket) { MaxAge = HistoryAge }, cancellationToken).ConfigureAwait(false);
             return new JobQueue(connection, jetStream, states);
@@ -82,6 +68,15 @@ internal sealed class JobQueue : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Results and dead letters: kept on disk for <see cref="HistoryAge"/>, a resubmitted message dropped.</summary>
+    private static StreamConfig HistoryStream(string name, string subject) =>
+        new(name, [subject])
+        {
+            Storage = StreamConfigStorage.File,
+            DuplicateWindow = DuplicateWindow,
+            MaxAge = HistoryAge,
+        };
 
     /// <summary>A new job id: the file's name, a UTC time and random bits, readable and unique across submitters.</summary>
     public static string NewJobId(string pipelineName)
